@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * skas0: what the kernel keeps per guest address space.  Shared by the
+ * kernel (mm context) and the host side (stub driver); plain C types only.
+ */
+#ifndef __MM_ID_H
+#define __MM_ID_H
+
+struct mm_id {
+	int pid;		/* host process backing the address space */
+	unsigned long stack;	/* kernel address of its struct stub_data */
+	int queued;		/* batch entries written but not yet run */
+	int failed;		/* -errno of a batch entry that failed, or 0 */
+};
+
+void __switch_mm(struct mm_id *mm_idp);
+
+#endif

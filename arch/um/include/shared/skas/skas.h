@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * skas0: the interface between the kernel half (arch/um/kernel/skas) and
+ * the host half (arch/um/os-Linux/skas) of the separate-address-space layer.
+ */
+#ifndef __SKAS_H
+#define __SKAS_H
+
+#include <sysdep/ptrace.h>
+
+struct mm_id;
+
+extern int userspace_pid[];
+
+/* kernel half */
+extern void new_thread_handler(void);
+extern void handle_syscall(struct uml_pt_regs *regs);
+extern unsigned long current_stub_stack(void);
+extern struct mm_id *current_mm_id(void);
+extern void current_mm_sync(void);
+extern void skas_stub_install(int physmem_fd);
+extern const char skas0_stub_code[], skas0_stub_elf[], skas0_stub_elf_end[];
+
+/* host half: backing processes */
+extern int skas_stub_image_load(const void *elf, unsigned long len,
+				const char *dir);
+extern const char *skas_stub_image_kind(void);
+extern int skas_stub_spawn_raw(int physmem_fd, unsigned long long code_offset,
+			       unsigned long long data_offset,
+			       unsigned long code_addr);
+extern int skas_stub_spawn(unsigned long long data_offset);
+extern void skas_stub_set_physmem(int fd, unsigned long long code_offset);
+extern const char *skas_stub_exit_reason(int code);
+
+/* host probes */
+extern char *skas_probe_uml_dir(const char *configured);
+
+#endif

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * skas0: everything the UML kernel and the stub agree on, in one place.
+ *
+ * This header is included by three worlds: kernel code (arch/um/kernel),
+ * host code (arch/um/os-Linux) and the freestanding stub (stub/).  It must
+ * therefore include nothing and use only plain C types.
+ *
+ * Layout of the top of every guest host process:
+ *
+ *   STUB_CODE   one page, read+exec, mapped from the physical-memory file
+ *   STUB_DATA   STUB_DATA_PAGES pages, read+write, shared with the kernel:
+ *               page 0: struct stub_data header and the batch queue
+ *               page 1: stack for the batch runner and the SIGSEGV handler
+ */
+#ifndef __SKAS0_STUB_DATA_H
+#define __SKAS0_STUB_DATA_H
+
+#define STUB_PAGE_BYTES		4096
+
+/* Entry points, as offsets into the stub code page (see stub/stub_entry.S). */
+#define STUB_ENTRY_BATCH	0x00
+#define STUB_ENTRY_SEGV		0x20
+#define STUB_ENTRY_INIT		0x40
+
+/* The only descriptor a backing process holds: the physical-memory file. */
+#define STUB_PHYSMEM_FD		3
+
+/*
+ * Exit codes of a stub whose setup failed; the kernel turns them into a
+ * message.  They are above 100 so they cannot be mistaken for a signal.
+ */
+#define STUB_EXIT_MAP_CODE	101
+#define STUB_EXIT_MAP_DATA	102
+#define STUB_EXIT_UNMAP		103
+#define STUB_EXIT_SIGNALS	104
+#define STUB_EXIT_EXEC		105
+
+#ifndef __ASSEMBLER__
+
+enum stub_op {
+	STUB_OP_MMAP = 1,
+	STUB_OP_MUNMAP,
+	STUB_OP_MPROTECT,
+};
+
+/* One queued address-space operation. */
+struct stub_batch_entry {
+	unsigned int op;		/* enum stub_op */
+	int prot;			/* PROT_* for mmap and mprotect */
+	unsigned long addr;
+	unsigned long len;
+	unsigned long offset;		/* mmap: offset into STUB_PHYSMEM_FD */
+};
+
+/* What the SIGSEGV handler read out of the host's signal frame. */
+struct stub_fault {
+	unsigned long addr;		/* cr2 */
+	unsigned long error_code;	/* x86 page-fault error code */
+	unsigned long trap_no;		/* 14 for a page fault */
+};
+
+#define STUB_HEADER_BYTES	64
+#define STUB_BATCH_MAX \
+	((STUB_PAGE_BYTES - STUB_HEADER_BYTES) / sizeof(struct stub_batch_entry))
+
+struct stub_data {
+	/* Written by the kernel before it starts the batch runner. */
+	unsigned int batch_len;
+	/* Written by the stub: entries that succeeded, and the errno of the
+	 * first one that did not (0 when the whole batch ran). */
+	unsigned int batch_done;
+	long batch_err;
+	/* Written by the stub's SIGSEGV handler. */
+	struct stub_fault fault;
+	unsigned char header_pad[STUB_HEADER_BYTES - 16 -
+				 sizeof(struct stub_fault)];
+
+	struct stub_batch_entry batch[STUB_BATCH_MAX];
+
+	/* The stub's only stack: the batch runner and the signal frame. */
+	unsigned char stack[STUB_PAGE_BYTES]
+		__attribute__((aligned(STUB_PAGE_BYTES)));
+};
+
+#define STUB_DATA_BYTES		sizeof(struct stub_data)
+
+#endif /* __ASSEMBLER__ */
+#endif /* __SKAS0_STUB_DATA_H */

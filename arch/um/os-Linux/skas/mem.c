@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * skas0, host side: the batch queue.
+ *
+ * The kernel changes a guest address space by appending mmap, munmap and
+ * mprotect entries to the batch in the shared stub_data page.  Nothing is
+ * sent to the host until the batch is full or the guest is about to run;
+ * then one PTRACE_CONT lets the stub execute the whole batch.  Adjacent
+ * entries of the same kind are merged as they are queued, so a fork or an
+ * exec that touches thousands of pages costs a handful of host syscalls.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <as-layout.h>
+#include <mm_id.h>
+#include <os.h>
+#include <registers.h>
+#include <skas.h>
+#include <stub-data.h>
+#include <sysdep/ptrace.h>
+#include "stub_host.h"
+
+static struct stub_data *batch_page(struct mm_id *mm)
+{
+	return (struct stub_data *)mm->stack;
+}
+
+/* Registers that start the stub's batch runner; built once. */
+static unsigned long batch_regs[MAX_REG_NR];
+
+static void batch_regs_init(void)
+{
+	get_safe_registers(batch_regs, NULL);
+	batch_regs[HOST_IP] = STUB_CODE + STUB_ENTRY_BATCH;
+	batch_regs[HOST_SP] = STUB_DATA + STUB_DATA_BYTES - sizeof(long);
+	batch_regs[HOST_DI] = STUB_DATA;
+	batch_regs[HOST_ORIG_AX] = -1;
+}
+
+static void batch_report_failure(struct mm_id *mm, struct stub_data *d)
+{
+	struct stub_batch_entry *e = &d->batch[d->batch_done];
+
+	printk(UM_KERN_ERR "skas0: host process %d: batch entry %u of %d (op %u, addr 0x%lx, len 0x%lx, prot %d) failed: %s\n",
+	       mm->pid, d->batch_done, mm->queued, e->op, e->addr, e->len,
+	       e->prot, strerror((int)-d->batch_err));
+}
+
+/* Run what is queued.  Returns 0, or -errno of the first entry that failed. */
+static int batch_run(struct mm_id *mm)
+{
+	struct stub_data *d = batch_page(mm);
+	int err;
+
+	if (!batch_regs[HOST_IP])
+		batch_regs_init();
+
+	d->batch_len = mm->queued;
+	d->batch_done = 0;
+	d->batch_err = -EIO;	/* stays if the stub never reports */
+
+	if (ptrace(PTRACE_SETREGS, mm->pid, 0, batch_regs))
+		err = -errno;
+	else
+		err = stub_resume_until_trap(mm->pid, 0);
+
+	if (!err && d->batch_done < (unsigned int)mm->queued) {
+		err = d->batch_err ? (int)d->batch_err : -EIO;
+		if (d->batch_done < STUB_BATCH_MAX)
+			batch_report_failure(mm, d);
+	}
+	mm->queued = 0;
+	return err;
+}
+
+int syscall_stub_flush(struct mm_id *mm)
+{
+	int err = mm->failed;
+
+	mm->failed = 0;
+	if (mm->queued) {
+		int ran = batch_run(mm);
+
+		if (!err)
+			err = ran;
+	}
+	return err;
+}
+
+/* A free batch slot, running the batch first when it is full. */
+static struct stub_batch_entry *batch_slot(struct mm_id *mm)
+{
+	struct stub_batch_entry *e;
+
+	if (mm->queued == STUB_BATCH_MAX) {
+		int err = batch_run(mm);
+
+		if (err && !mm->failed)
+			mm->failed = err;
+	}
+	e = &batch_page(mm)->batch[mm->queued++];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+/* The last queued entry, if it is an `op` ending exactly at addr. */
+static struct stub_batch_entry *batch_tail(struct mm_id *mm, unsigned int op,
+					   unsigned long addr)
+{
+	struct stub_batch_entry *e;
+
+	if (!mm->queued)
+		return NULL;
+	e = &batch_page(mm)->batch[mm->queued - 1];
+	if (e->op != op || e->addr + e->len != addr)
+		return NULL;
+	return e;
+}
+
+int map(struct mm_id *mm, unsigned long virt, unsigned long len, int prot,
+	int phys_fd, unsigned long long offset)
+{
+	struct stub_batch_entry *e;
+
+	/* The backing process holds the physical-memory file and nothing else. */
+	if (phys_fd != skas_physmem_fd)
+		return -EINVAL;
+
+	e = batch_tail(mm, STUB_OP_MMAP, virt);
+	if (e && e->prot == prot && e->offset + e->len == offset) {
+		e->len += len;
+		return 0;
+	}
+	e = batch_slot(mm);
+	e->op = STUB_OP_MMAP;
+	e->addr = virt;
+	e->len = len;
+	e->prot = prot;
+	e->offset = offset;
+	return 0;
+}
+
+int unmap(struct mm_id *mm, unsigned long addr, unsigned long len)
+{
+	struct stub_batch_entry *e = batch_tail(mm, STUB_OP_MUNMAP, addr);
+
+	if (e) {
+		e->len += len;
+		return 0;
+	}
+	e = batch_slot(mm);
+	e->op = STUB_OP_MUNMAP;
+	e->addr = addr;
+	e->len = len;
+	return 0;
+}
+
+int protect(struct mm_id *mm, unsigned long addr, unsigned long len,
+	    unsigned int prot)
+{
+	struct stub_batch_entry *e = batch_tail(mm, STUB_OP_MPROTECT, addr);
+
+	if (e && e->prot == (int)prot) {
+		e->len += len;
+		return 0;
+	}
+	e = batch_slot(mm);
+	e->op = STUB_OP_MPROTECT;
+	e->addr = addr;
+	e->len = len;
+	e->prot = prot;
+	return 0;
+}

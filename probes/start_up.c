@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * skas0: the host capability probes run at boot, before the kernel starts.
+ *
+ * Each probe forks a child, drives it with ptrace exactly the way the run
+ * loop will drive guest processes, and checks the result.  Every wait has
+ * a deadline, so a host that silently ignores ptrace (an emulator, a
+ * sandbox) produces a message and exit status 1, never a hang.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <as-layout.h>
+#include <init.h>
+#include <kern_util.h>
+#include <mem_user.h>
+#include <mm_id.h>
+#include <os.h>
+#include <ptrace_user.h>
+#include <registers.h>
+#include <skas.h>
+#include <stub-data.h>
+#include <sysdep/ptrace.h>
+#include "probe.h"
+
+#define PROBE_DEADLINE_MS	3000
+#define PROBE_RETVAL		4242
+
+/* ------------------------------------------------------------ printing */
+
+void probe_begin(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("Checking ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputs("...", stdout);
+	fflush(stdout);
+}
+
+void probe_ok(void)
+{
+	puts("OK");
+	fflush(stdout);
+}
+
+void probe_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+void probe_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("failed: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputs("\n", stdout);
+	fflush(stdout);
+	exit(1);
+}
+
+/* -------------------------------------------------------- ptrace child */
+
+/* What the child reports through its exit status when ptrace is refused. */
+#define CHILD_NO_TRACEME	90
+
+static void probe_child(void)
+{
+	long r;
+
+	if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
+		_exit(CHILD_NO_TRACEME);
+	kill(getpid(), SIGSTOP);
+	/* the parent rewrites this call; see the probes below */
+	r = syscall(SYS_getpid);
+	_exit(r == getppid() || r == PROBE_RETVAL ? 0 : 1);
+}
+
+/* waitpid with a deadline: the status, or -1 after killing the child. */
+static int probe_wait(int pid, int *status)
+{
+	struct timespec tick = { 0, 1000000 };
+	int ms, n;
+
+	for (ms = 0; ms < PROBE_DEADLINE_MS; ms++) {
+		n = waitpid(pid, status, WNOHANG | __WALL);
+		if (n == pid)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -1;
+		nanosleep(&tick, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, status, __WALL);
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+static const char ptrace_fix[] =
+	"UML needs ptrace of its own children.  Run it on a Linux host (not "
+	"under an emulator such as qemu-user), outside sandboxes that forbid "
+	"ptrace (docker: --cap-add SYS_PTRACE or --security-opt "
+	"seccomp=unconfined), and check /proc/sys/kernel/yama/ptrace_scope "
+	"is below 3";
+
+static void probe_child_gone(int pid, const char *what)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
+	probe_fatal("%s (%s); %s", what, strerror(errno), ptrace_fix);
+}
+
+/* A child stopped by its own SIGSTOP, traced by us. */
+static int start_probe_child(void)
+{
+	int pid, status;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		probe_fatal("fork: %s", strerror(errno));
+	if (pid == 0)
+		probe_child();
+
+	if (probe_wait(pid, &status))
+		probe_child_gone(pid, "the traced child never stopped");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_NO_TRACEME)
+		probe_fatal("PTRACE_TRACEME was refused; %s", ptrace_fix);
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP)
+		probe_fatal("the traced child did not stop (status 0x%x); %s",
+			    status, ptrace_fix);
+	if (ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD) < 0)
+		probe_child_gone(pid, "PTRACE_SETOPTIONS failed");
+	return pid;
+}
+
+/* Let the child run to its end; it must exit with status 0. */
+static void finish_probe_child(int pid, const char *what)
+{
+	int status;
+
+	if (ptrace(PTRACE_CONT, pid, 0, 0) < 0)
+		probe_child_gone(pid, "PTRACE_CONT failed");
+	if (probe_wait(pid, &status))
+		probe_fatal("the traced child did not finish (%s); %s",
+			    strerror(errno), ptrace_fix);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		probe_fatal("%s (child status 0x%x); %s", what, status,
+			    ptrace_fix);
+}
+
+/* Resume with op until the child stops at the entry of getpid(). */
+static void run_to_getpid(int pid, int op)
+{
+	int status, i;
+
+	for (i = 0; i < 16; i++) {
+		if (ptrace(op, pid, 0, 0) < 0)
+			probe_child_gone(pid, "resuming the traced child failed");
+		if (probe_wait(pid, &status))
+			probe_fatal("the traced child did not stop at a system call (%s); %s",
+				    strerror(errno), ptrace_fix);
+		if (!WIFSTOPPED(status))
+			probe_fatal("the traced child exited (status 0x%x); %s",
+				    status, ptrace_fix);
+		if (WSTOPSIG(status) == (SIGTRAP | 0x80) &&
+		    ptrace(PTRACE_PEEKUSER, pid, PT_SYSCALL_NR_OFFSET, 0) ==
+		    SYS_getpid)
+			return;
+	}
+	probe_child_gone(pid, "never saw the child's getpid()");
+}
+
+static void probe_syscall_rewrite(void)
+{
+	int pid;
+
+	probe_begin("that ptrace can change system call numbers");
+	pid = start_probe_child();
+	run_to_getpid(pid, PTRACE_SYSCALL);
+	if (ptrace(PTRACE_POKEUSER, pid, PT_SYSCALL_NR_OFFSET,
+		   SYS_getppid) < 0)
+		probe_child_gone(pid, "PTRACE_POKEUSER of the syscall number failed");
+	finish_probe_child(pid, "the rewritten system call did not run");
+	probe_ok();
+}
+
+static void probe_sysemu(void)
+{
+	int pid;
+
+	probe_begin("that PTRACE_SYSEMU works");
+	pid = start_probe_child();
+	run_to_getpid(pid, PTRACE_SYSEMU);
+	/* the call must not run: its result is whatever we store */
+	if (ptrace(PTRACE_POKEUSER, pid, PT_SYSCALL_RET_OFFSET,
+		   PROBE_RETVAL) < 0)
+		probe_child_gone(pid, "PTRACE_POKEUSER of the return value failed");
+	finish_probe_child(pid, "PTRACE_SYSEMU did not emulate the call; the host kernel needs PTRACE_SYSEMU (x86, Linux 2.6.14 or later)");
+	probe_ok();
+}
+
+static void probe_registers(void)
+{
+	static unsigned long fp[FP_SIZE];
+	int pid, err;
+
+	probe_begin("the ptrace register interface (GETREGS, FP/XSTATE)");
+	pid = start_probe_child();
+	err = init_pid_registers(pid);
+	if (!err)
+		err = get_fp_registers(pid, fp);
+	if (err) {
+		errno = -err;
+		probe_child_gone(pid, "reading a stopped child's registers failed");
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
+	probe_ok();
+}
+
+/* ------------------------------------------------------------ the stub */
+
+/*
+ * Start a real stub against a scratch memfd standing in for physical
+ * memory (code page at 0, data pages after it), run one batch through it
+ * and check the result.  Returns 0 or -errno.
+ */
+static int stub_self_test(void)
+{
+	int fd, pid, err;
+	struct stub_data *d;
+	struct mm_id mm = { 0 };
+	size_t size = STUB_PAGE_BYTES + STUB_DATA_BYTES;
+
+	fd = syscall(SYS_memfd_create, "skas0-probe", 0);
+	if (fd < 0 || ftruncate(fd, size) ||
+	    pwrite(fd, skas0_stub_code, STUB_PAGE_BYTES, 0) != STUB_PAGE_BYTES)
+		return -errno;
+	d = mmap(NULL, STUB_DATA_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fd, STUB_PAGE_BYTES);
+	if (d == MAP_FAILED) {
+		err = -errno;
+		goto out_close;
+	}
+
+	pid = skas_stub_spawn_raw(fd, 0, STUB_PAGE_BYTES, STUB_CODE);
+	if (pid < 0) {
+		err = pid;
+		goto out_unmap;
+	}
+
+	/* map the code page once more below the stub, then take it away */
+	skas_stub_set_physmem(fd, 0);
+	mm.pid = pid;
+	mm.stack = (unsigned long)d;
+	map(&mm, STUB_CODE - 0x100000, STUB_PAGE_BYTES, PROT_READ, fd, 0);
+	protect(&mm, STUB_CODE - 0x100000, STUB_PAGE_BYTES, PROT_NONE);
+	unmap(&mm, STUB_CODE - 0x100000, STUB_PAGE_BYTES);
+	err = syscall_stub_flush(&mm);
+	if (!err && d->batch_done != 3)
+		err = -EPROTO;
+	skas_stub_set_physmem(-1, 0);
+	os_kill_ptraced_process(pid, 1);
+out_unmap:
+	munmap(d, STUB_DATA_BYTES);
+out_close:
+	close(fd);
+	return err;
+}
+
+static const char *const stub_dirs[] = { "TMPDIR", "/dev/shm", "/tmp", NULL };
+
+static void probe_stub(void)
+{
+	unsigned long len = skas0_stub_elf_end - skas0_stub_elf;
+	const char *dir;
+	int i, err;
+
+	probe_begin("that a stub process starts and runs a batch");
+	err = skas_stub_image_load(skas0_stub_elf, len, NULL);
+	if (!err)
+		err = stub_self_test();
+	for (i = 0; err && stub_dirs[i]; i++) {
+		dir = stub_dirs[i];
+		if (i == 0)
+			dir = getenv(dir);
+		if (!dir || !*dir)
+			continue;
+		probe_note("(%s from memfd; trying %s)...", strerror(-err), dir);
+		err = skas_stub_image_load(skas0_stub_elf, len, dir);
+		if (!err)
+			err = stub_self_test();
+	}
+	if (err)
+		probe_fatal("%s; the stub must be executable from a memfd (sysctl vm.memfd_noexec below 2) or from $TMPDIR, /dev/shm or /tmp (not mounted noexec)",
+			    strerror(-err));
+	probe_note("OK (image in %s)\n", skas_stub_image_kind());
+}
+
+static void report_core_limit(void)
+{
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_CORE, &lim))
+		return;
+	printf("Core dump limits :\n\tsoft - ");
+	if (lim.rlim_cur == RLIM_INFINITY)
+		printf("NONE\n");
+	else
+		printf("%llu\n", (unsigned long long)lim.rlim_cur);
+	printf("\thard - ");
+	if (lim.rlim_max == RLIM_INFINITY)
+		printf("NONE\n");
+	else
+		printf("%llu\n", (unsigned long long)lim.rlim_max);
+}
+
+void __init os_early_checks(void)
+{
+	report_core_limit();
+	probe_syscall_rewrite();
+	probe_sysemu();
+	probe_registers();
+	probe_stub();
+}
+
+/* ------------------------------------------------- other early set-up */
+
+void __init get_host_cpu_features(void (*flags_helper_func)(char *line),
+				  void (*cache_helper_func)(char *line))
+{
+	FILE *cpuinfo = fopen("/proc/cpuinfo", "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int have_flags = 0, have_cache = 0;
+
+	if (!cpuinfo) {
+		os_info("Failed to get host CPU features\n");
+		return;
+	}
+	while (!(have_flags && have_cache) &&
+	       getline(&line, &cap, cpuinfo) != -1) {
+		if (!have_flags && strstr(line, "flags")) {
+			flags_helper_func(line);
+			have_flags = 1;
+		}
+		if (!have_cache && strstr(line, "cache_alignment")) {
+			cache_helper_func(line);
+			have_cache = 1;
+		}
+	}
+	free(line);
+	fclose(cpuinfo);
+}
+
+/* iomem=<name>,<file>: map a host file into the guest as an I/O region. */
+int __init parse_iomem(char *str, int *add)
+{
+	struct iomem_region *region;
+	struct stat64 st;
+	char *file = strchr(str, ',');
+	int fd;
+
+	if (!file) {
+		os_warn("iomem=%s: expected iomem=<name>,<file>\n", str);
+		return 1;
+	}
+	*file++ = '\0';
+
+	fd = open(file, O_RDWR, 0);
+	if (fd < 0) {
+		os_warn("iomem: cannot open %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	region = malloc(sizeof(*region));
+	if (fstat64(fd, &st) < 0 || !region) {
+		os_warn("iomem: cannot use %s: %s\n", file, strerror(errno));
+		free(region);
+		close(fd);
+		return 1;
+	}
+
+	*region = (struct iomem_region) {
+		.next = iomem_regions,
+		.driver = str,
+		.fd = fd,
+		.size = (st.st_size + UM_KERN_PAGE_SIZE) &
+			~(UM_KERN_PAGE_SIZE - 1),
+	};
+	iomem_regions = region;
+	iomem_size += region->size + UM_KERN_PAGE_SIZE;
+	return 0;
+}
+
+/* ------------------------------------------------ per-instance directory */
+
+static int dir_usable(const char *dir)
+{
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return access(dir, W_OK | X_OK) ? -errno : 0;
+}
+
+/* "<dir>/" in fresh memory, or NULL */
+static char *with_slash(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *s = malloc(n);
+
+	if (!s)
+		return NULL;
+	snprintf(s, n, "%s%s", a, b);
+	if (s[0] && s[strlen(s) - 1] != '/')
+		strcat(s, "/");
+	return s;
+}
+
+/*
+ * The directory for this instance's pid file and mconsole socket, normally
+ * ~/.uml.  With HOME unset or read-only (a CI user, "nobody", a container)
+ * fall back to a private directory under $TMPDIR or /tmp.
+ */
+char *skas_probe_uml_dir(const char *configured)
+{
+	const char *home = getenv("HOME");
+	const char *tmp = getenv("TMPDIR");
+	char *dir = NULL, suffix[32];
+	int err = -ENOENT;
+
+	probe_begin("that %s is writable", configured);
+	if (configured[0] != '~')
+		dir = with_slash(configured, "");
+	else if (home && *home)
+		dir = with_slash(home, configured + 1);
+	if (dir)
+		err = dir_usable(dir);
+	if (!err) {
+		probe_ok();
+		return dir;
+	}
+	free(dir);
+
+	snprintf(suffix, sizeof(suffix), "/uml-%u", (unsigned int)getuid());
+	dir = with_slash(tmp && *tmp ? tmp : "/tmp", suffix);
+	if (!dir || dir_usable(dir)) {
+		probe_note("failed: %s; and %s is not usable either: set uml_dir= to a writable directory\n",
+			   home ? strerror(-err) : "HOME is not set",
+			   dir ? dir : "a fallback");
+		free(dir);
+		return NULL;
+	}
+	probe_note("failed: %s; using %s instead\n",
+		   home ? strerror(-err) : "HOME is not set", dir);
+	return dir;
+}
