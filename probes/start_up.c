@@ -320,22 +320,24 @@ static void probe_stub(void)
 	probe_note("OK (image in %s)\n", skas_stub_image_kind());
 }
 
+/* "NONE" for unlimited: a core limit is read to know if a crash dumps. */
+static const char *limit_text(rlim_t v, char *buf, size_t len)
+{
+	if (v == RLIM_INFINITY)
+		return "NONE";
+	snprintf(buf, len, "%llu", (unsigned long long)v);
+	return buf;
+}
+
 static void report_core_limit(void)
 {
+	char soft[32], hard[32];
 	struct rlimit lim;
 
-	if (getrlimit(RLIMIT_CORE, &lim))
-		return;
-	printf("Core dump limits :\n\tsoft - ");
-	if (lim.rlim_cur == RLIM_INFINITY)
-		printf("NONE\n");
-	else
-		printf("%llu\n", (unsigned long long)lim.rlim_cur);
-	printf("\thard - ");
-	if (lim.rlim_max == RLIM_INFINITY)
-		printf("NONE\n");
-	else
-		printf("%llu\n", (unsigned long long)lim.rlim_max);
+	if (getrlimit(RLIMIT_CORE, &lim) == 0)
+		printf("Core dump limits :\n\tsoft - %s\n\thard - %s\n",
+		       limit_text(lim.rlim_cur, soft, sizeof(soft)),
+		       limit_text(lim.rlim_max, hard, sizeof(hard)));
 }
 
 void __init os_early_checks(void)
@@ -349,29 +351,33 @@ void __init os_early_checks(void)
 
 /* ------------------------------------------------- other early set-up */
 
+/* Hand the first "flags" and "cache_alignment" lines of cpuinfo over. */
 void __init get_host_cpu_features(void (*flags_helper_func)(char *line),
 				  void (*cache_helper_func)(char *line))
 {
+	struct {
+		const char *key;
+		void (*use)(char *line);
+	} wanted[] = {
+		{ "flags", flags_helper_func },
+		{ "cache_alignment", cache_helper_func },
+	};
+	unsigned int i, left = ARRAY_SIZE(wanted);
 	FILE *cpuinfo = fopen("/proc/cpuinfo", "r");
 	char *line = NULL;
 	size_t cap = 0;
-	int have_flags = 0, have_cache = 0;
 
 	if (!cpuinfo) {
 		os_info("Failed to get host CPU features\n");
 		return;
 	}
-	while (!(have_flags && have_cache) &&
-	       getline(&line, &cap, cpuinfo) != -1) {
-		if (!have_flags && strstr(line, "flags")) {
-			flags_helper_func(line);
-			have_flags = 1;
-		}
-		if (!have_cache && strstr(line, "cache_alignment")) {
-			cache_helper_func(line);
-			have_cache = 1;
-		}
-	}
+	while (left && getline(&line, &cap, cpuinfo) != -1)
+		for (i = 0; i < ARRAY_SIZE(wanted); i++)
+			if (wanted[i].use && strstr(line, wanted[i].key)) {
+				wanted[i].use(line);
+				wanted[i].use = NULL;
+				left--;
+			}
 	free(line);
 	fclose(cpuinfo);
 }

@@ -20,24 +20,12 @@
 
 pte_t *virt_to_pte(struct mm_struct *mm, unsigned long addr)
 {
-	pgd_t *pgd;
-	p4d_t *p4d;
-	pud_t *pud;
-	pmd_t *pmd;
+	pgd_t *pgd = mm ? pgd_offset(mm, addr) : NULL;
+	p4d_t *p4d = pgd && pgd_present(*pgd) ? p4d_offset(pgd, addr) : NULL;
+	pud_t *pud = p4d && p4d_present(*p4d) ? pud_offset(p4d, addr) : NULL;
+	pmd_t *pmd = pud && pud_present(*pud) ? pmd_offset(pud, addr) : NULL;
 
-	if (!mm)
-		return NULL;
-	pgd = pgd_offset(mm, addr);
-	if (pgd_none(*pgd) || !pgd_present(*pgd))
-		return NULL;
-	p4d = p4d_offset(pgd, addr);
-	if (!p4d_present(*p4d))
-		return NULL;
-	pud = pud_offset(p4d, addr);
-	if (!pud_present(*pud))
-		return NULL;
-	pmd = pmd_offset(pud, addr);
-	return pmd_present(*pmd) ? pte_offset_kernel(pmd, addr) : NULL;
+	return pmd && pmd_present(*pmd) ? pte_offset_kernel(pmd, addr) : NULL;
 }
 
 static bool pte_allows(pte_t *pte, bool write)

@@ -570,12 +570,20 @@ void initial_thread_cb_skas(void (*proc)(void *), void *arg)
 	memset(&boot_stack_call, 0, sizeof(boot_stack_call));
 }
 
-void halt_skas(void)
+/* Leave the kernel through the boot stack: the way out of uml_main(). */
+static void __attribute__((noreturn)) leave_kernel(enum boot_stack_request how)
 {
 	block_signals_trace();
-	UML_LONGJMP(&boot_stack, BOOT_STACK_HALT);
+	UML_LONGJMP(&boot_stack, how);
+	__builtin_unreachable();
 }
 
+void halt_skas(void)
+{
+	leave_kernel(BOOT_STACK_HALT);
+}
+
+/* "noreboot": exit instead of rebooting, like QEMU's -no-reboot (for CI). */
 static bool exit_on_reboot;
 
 static int __init noreboot_setup(char *str, int *add)
@@ -583,14 +591,11 @@ static int __init noreboot_setup(char *str, int *add)
 	exit_on_reboot = true;
 	return 0;
 }
-__uml_setup("noreboot", noreboot_setup,
-"noreboot\n"
-"    Exit instead of rebooting (like QEMU's -no-reboot), so that a crash\n"
-"    with CONFIG_PANIC_TIMEOUT ends the run, e.g. in CI.\n\n");
+__uml_setup("noreboot", noreboot_setup, "noreboot\n"
+	    "    Exit instead of rebooting, like QEMU's -no-reboot, so a\n"
+	    "    panic with CONFIG_PANIC_TIMEOUT ends a CI run.\n\n");
 
 void reboot_skas(void)
 {
-	block_signals_trace();
-	UML_LONGJMP(&boot_stack,
-		    exit_on_reboot ? BOOT_STACK_HALT : BOOT_STACK_REBOOT);
+	leave_kernel(exit_on_reboot ? BOOT_STACK_HALT : BOOT_STACK_REBOOT);
 }

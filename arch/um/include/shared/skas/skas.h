@@ -10,15 +10,16 @@
 
 struct mm_id;
 
+/* host pid backing the address space now running, per CPU */
 extern int userspace_pid[];
 
-/* kernel half */
-extern void new_thread_handler(void);
-extern void handle_syscall(struct uml_pt_regs *regs);
-extern unsigned long current_stub_stack(void);
-extern struct mm_id *current_mm_id(void);
-extern void current_mm_sync(void);
-extern void skas_stub_install(int physmem_fd);
+/* kernel half, for the run loop and the probes */
+void handle_syscall(struct uml_pt_regs *regs);
+struct mm_id *current_mm_id(void);
+unsigned long current_stub_stack(void);	/* kernel address of stub_data */
+void current_mm_sync(void);
+void new_thread_handler(void);
+void skas_stub_install(int physmem_fd);
 extern const char skas0_stub_code[], skas0_stub_elf[], skas0_stub_elf_end[];
 
 /* host half: backing processes */

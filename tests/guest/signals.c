@@ -1,0 +1,121 @@
+// signal handlers, sigaltstack, SIGSEGV recovery, SSE/AVX state across
+// signal handlers and context switches
+#include "check.h"
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+static volatile int got;
+static volatile void *handler_sp;
+static char altstack[64 * 1024];
+static sigjmp_buf recover;
+
+static void on_usr1(int sig)
+{
+	int here;
+
+	got = sig;
+	handler_sp = &here;
+}
+
+static void on_segv(int sig)
+{
+	siglongjmp(recover, 7);
+}
+
+static void test_handlers(void)
+{
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigset_t block;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	kill(getpid(), SIGUSR1);
+	check(got == SIGUSR1, "SIGUSR1 handler ran: got %d", got);
+
+	sigaltstack(&ss, NULL);
+	sa.sa_flags = SA_ONSTACK;
+	sigaction(SIGUSR1, &sa, NULL);
+	got = 0;
+	raise(SIGUSR1);
+	check(got && (char *)handler_sp > altstack &&
+	      (char *)handler_sp < altstack + sizeof(altstack),
+	      "handler ran on the sigaltstack (sp %p, stack %p)", handler_sp, altstack);
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	got = 0;
+	raise(SIGUSR1);
+	check(got == 0, "blocked SIGUSR1 is held");
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	check(got == SIGUSR1, "and delivered when unblocked");
+
+	signal(SIGSEGV, on_segv);
+	if (sigsetjmp(recover, 1) == 0) {
+		*(volatile int *)8 = 1;
+		check(0, "write to address 8 should have faulted");
+	} else {
+		check(1, "SIGSEGV handler recovered with siglongjmp");
+	}
+	signal(SIGSEGV, SIG_DFL);
+}
+
+/* xmm/ymm registers must survive a signal handler that clobbers them. */
+static void clobber_vectors(int sig)
+{
+	__asm__ volatile("vpxor %%ymm0,%%ymm0,%%ymm0; vpcmpeqd %%ymm1,%%ymm1,%%ymm1;"
+			 "vpxor %%ymm15,%%ymm15,%%ymm15" ::: "xmm0", "xmm1", "xmm15");
+	got = sig;
+}
+
+static int vectors_survive(int rounds, int do_signal)
+{
+	uint64_t in[4] = { 0x1122334455667788ull, 0x99aabbccddeeff00ull,
+			   0x0123456789abcdefull, 0xfedcba9876543210ull };
+	uint64_t out0[4], out15[4];
+	int i, ok = 1;
+
+	for (i = 0; i < rounds && ok; i++) {
+		__asm__ volatile("vmovdqu %0, %%ymm0; vmovdqu %0, %%ymm15" :: "m"(in) : "xmm0", "xmm15");
+		if (do_signal)
+			raise(SIGUSR2);
+		else
+			usleep(100);	/* let the other process run */
+		__asm__ volatile("vmovdqu %%ymm0, %0; vmovdqu %%ymm15, %1" : "=m"(out0), "=m"(out15));
+		ok = !memcmp(in, out0, 32) && !memcmp(in, out15, 32);
+		in[i & 3] += 0x10001;
+	}
+	return ok;
+}
+
+static void test_vectors(void)
+{
+	int status, ok;
+	pid_t pid;
+
+	if (!__builtin_cpu_supports("avx2")) {
+		check(1, "no AVX2 on this CPU: vector test skipped");
+		return;
+	}
+	signal(SIGUSR2, clobber_vectors);
+	check(vectors_survive(200, 1), "ymm0/ymm15 intact after 200 handlers that clobber them");
+
+	pid = fork();
+	if (pid == 0)
+		_exit(vectors_survive(500, 0) ? 0 : 1);
+	ok = vectors_survive(500, 0);
+	waitpid(pid, &status, 0);
+	check(ok && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "ymm registers intact in two processes switching 500 times");
+}
+
+int main(void)
+{
+	test_handlers();
+	test_vectors();
+	return check_summary("signals");
+}

@@ -1,0 +1,12 @@
+# Shared by the test runners: counting and reporting.
+passed=0 failed=0
+ok() { echo "[OK]   $*"; passed=$((passed + 1)); }
+fail() { echo "[FAIL] $*"; failed=$((failed + 1)); }
+# count_log FILE: add the [OK]/[FAIL] lines of a log to the totals
+count_log() {
+	local o f
+	o=$(grep -c '^\[OK\]' "$1" || true)
+	f=$(grep -c '^\[FAIL\]' "$1" || true)
+	passed=$((passed + o)) failed=$((failed + f))
+}
+summary() { echo "$1: $passed passed, $failed failed"; }

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Host-side unit tests of the stub, against the stub the kernel embeds.
+# usage: tests/run-host.sh OBJDIR
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+obj=$1
+. "$here/lib.sh"
+bin=$top/build/stub_test
+gcc -O2 -Wall -I"$top/arch/um/include/shared/skas" -o "$bin" "$here/host/stub_test.c" ||
+	{ fail "building stub_test"; summary host; exit 1; }
+log=$top/build/host-stub.log
+"$bin" "$obj/arch/um/kernel/skas/skas0-stub.elf" "$obj/arch/um/kernel/skas/skas0-stub.bin" >"$log" 2>&1
+cat "$log"
+count_log "$log"
+summary host
+[[ $failed -eq 0 ]]
