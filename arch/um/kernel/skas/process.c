@@ -8,6 +8,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
+#include <linux/sched/signal.h>
 #include <asm/tlbflush.h>
 #include <as-layout.h>
 #include <kern.h>
@@ -51,6 +52,25 @@ struct mm_id *current_mm_id(void)
 unsigned long current_stub_stack(void)
 {
 	return current->mm ? current->mm->context.id.stack : 0;
+}
+
+/*
+ * The host process behind current's address space is gone (a host user's
+ * kill -9, the OOM killer) or cannot be driven any more.  Only the tasks
+ * using that address space die, as if by SIGKILL; the kernel goes on.
+ */
+void skas_host_process_lost(void)
+{
+	struct mm_id *id = current_mm_id();
+
+	pr_warn("skas0: host process %d of %s[%d] is gone; killing the task\n",
+		id ? id->pid : -1, current->comm, task_pid_nr(current));
+	if (id)
+		id->pid = -1;	/* never signal a recycled host pid */
+	force_fatal_sig(SIGKILL);
+	do_signal(&current->thread.regs);
+	/* do_signal() does not return for a fatal signal */
+	BUG();
 }
 
 void current_mm_sync(void)

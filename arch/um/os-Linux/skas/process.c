@@ -363,9 +363,16 @@ int is_skas_winch(int pid, int fd, void *data)
 	return pid == getpgrp();
 }
 
-/* Registers the guest left behind could not be loaded back: kill it. */
+/*
+ * The guest cannot go on.  If its host process died, the task dies as by
+ * SIGKILL; if the process is alive but refuses what the guest left in its
+ * registers (a bad segment selector, say), the task gets SIGSEGV.
+ */
 static void guest_cannot_continue(const char *what, int err)
 {
+	if (err == -ESRCH || err == -ECHILD || userspace_pid[0] <= 1 ||
+	    kill(userspace_pid[0], 0))
+		skas_host_process_lost();
 	printk(UM_KERN_ERR "skas0: %s failed for host process %d: %s\n",
 	       what, userspace_pid[0], strerror(-err));
 	fatal_sigsegv();
@@ -470,11 +477,8 @@ void userspace(struct uml_pt_regs *regs, unsigned long *aux_fp_regs)
 		pid = userspace_pid[0];
 		guest_enter(pid, regs);
 		sig = stub_wait_stop(pid, &status);
-		if (sig < 0) {
-			printk(UM_KERN_ERR "skas0: host process %d backing this address space is gone\n",
-			       pid);
-			fatal_sigsegv();
-		}
+		if (sig < 0)
+			skas_host_process_lost();
 
 		regs->is_user = 1;
 		if (ptrace(PTRACE_GETREGS, pid, 0, regs->gp))

@@ -18,6 +18,7 @@ void handle_syscall(struct uml_pt_regs *regs);
 struct mm_id *current_mm_id(void);
 unsigned long current_stub_stack(void);	/* kernel address of stub_data */
 void current_mm_sync(void);
+void skas_host_process_lost(void) __attribute__((noreturn));
 void new_thread_handler(void);
 void skas_stub_install(int physmem_fd);
 extern const char skas0_stub_code[], skas0_stub_elf[], skas0_stub_elf_end[];
