@@ -5,6 +5,7 @@
 #   make run        boot it into a busybox shell
 #   make test       host-side stub and probe tests, then the guest suite
 #   make test-upstream   the guest suite against unmodified upstream 6.12
+#   make test-isolation [KERNEL=upstream]   the host-side isolation checks
 #
 # KSRC=DIR uses an unpacked 6.12 tree instead of Debian's linux-source-6.12.
 
@@ -26,8 +27,8 @@ ROOTFS := $(BUILD)/rootfs
 OURS := $(shell find arch probes stub ldscripts -type f 2>/dev/null)
 PATCHES := $(wildcard patches/*.patch)
 
-.PHONY: all linux run test test-host test-guest test-upstream deps clean \
-	upstream check-originality bench
+.PHONY: all linux run test test-host test-guest test-upstream test-isolation \
+	deps clean upstream check-originality bench
 all: linux
 
 deps:
@@ -106,6 +107,11 @@ test-host: linux
 
 test-guest: linux
 	tests/run-guest.sh ./linux
+
+# KERNEL=upstream points the isolation checks at unmodified 6.12
+KERNEL ?= ours
+test-isolation: $(if $(filter upstream,$(KERNEL)),upstream,linux)
+	tests/run-isolation.sh $(if $(filter upstream,$(KERNEL)),./linux-upstream,./linux)
 
 test-upstream: upstream
 	SKAS0_NO_UNPRIVILEGED=1 tests/run-guest.sh ./linux-upstream

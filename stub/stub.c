@@ -18,6 +18,10 @@
 #include <asm/signal.h>
 #include <asm/sigcontext.h>
 #include <linux/mman.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <linux/prctl.h>
 #include "stub-data.h"
 #include "stub_syscall.h"
 
@@ -125,6 +129,47 @@ static __attribute__((noreturn)) void stub_fail(int code)
 		sys2(__NR_exit_group, code, 0);
 }
 
+/*
+ * Defence in depth: guest code only ever runs under PTRACE_SYSEMU, which
+ * stops every system call before seccomp sees it.  Should guest code ever
+ * run outside it, the only host calls it can make are the batch's own:
+ * munmap, mprotect, and mmap of the physical-memory file, shared and fixed.
+ * Anything else (another call, the 32-bit or x32 ABI) kills the process.
+ */
+#define ARG_LO(n)	(__builtin_offsetof(struct seccomp_data, args) + 8 * (n))
+
+static long stub_confine(void)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 __builtin_offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 __builtin_offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_munmap, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 2, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* mmap: fd and flags as the batch runner passes them */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(4)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, STUB_PHYSMEM_FD, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(3)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, MAP_SHARED | MAP_FIXED, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(filter) / sizeof(filter[0]),
+		.filter = filter,
+	};
+
+	if (sys6(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0))
+		return -1;
+	return sys3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog);
+}
+
 __attribute__((noreturn, used)) void stub_init(unsigned long code)
 {
 	struct stub_data *d = (struct stub_data *)(code + STUB_PAGE_BYTES);
@@ -154,6 +199,8 @@ __attribute__((noreturn, used)) void stub_init(unsigned long code)
 	    sys4(__NR_rt_sigprocmask, SIG_SETMASK,
 		 (long)&no_signals_blocked, 0, 8))
 		stub_fail(STUB_EXIT_SIGNALS);
+	if (stub_confine())
+		stub_fail(STUB_EXIT_SECCOMP);
 
 	d->batch_done = 0;
 	d->batch_err = 0;

@@ -286,6 +286,38 @@ static void test_faults(int pid)
 	      data->fault.addr, data->fault.error_code);
 }
 
+/* Guest code reaching a syscall instruction: only SYSEMU may see it. */
+static void test_confinement(int image)
+{
+	/* syscall ; int3 */
+	static const unsigned char code[] = { 0x0f, 0x05, 0xcc };
+	struct user_regs_struct regs;
+	int pid = spawn_stub(image), status, sig;
+
+	pwrite(physmem, code, sizeof(code), OFF_GUEST + 64);
+	queue(0, STUB_OP_MMAP, GUEST_CODE, STUB_PAGE_BYTES,
+	      PROT_READ | PROT_EXEC, OFF_GUEST);
+	run_batch(pid, 1);
+
+	ptrace(PTRACE_SETOPTIONS, pid, 0,
+	       PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD);
+	ptrace(PTRACE_GETREGS, pid, 0, &regs);
+	regs.rip = GUEST_CODE + 64;
+	regs.rax = SYS_getpid;
+	ptrace(PTRACE_SETREGS, pid, 0, &regs);
+	ptrace(PTRACE_SYSEMU, pid, 0, 0);
+	sig = wait_stop(pid);
+	check(sig == (SIGTRAP | 0x80),
+	      "under PTRACE_SYSEMU a guest syscall stops for the kernel (sig 0x%x)", sig);
+
+	ptrace(PTRACE_SETREGS, pid, 0, &regs);
+	ptrace(PTRACE_CONT, pid, 0, 0);
+	waitpid(pid, &status, __WALL);
+	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
+	      "outside SYSEMU, getpid() from guest code kills the process with SIGSYS (status 0x%x)",
+	      status);
+}
+
 int main(int argc, char **argv)
 {
 	size_t elf_len, page_len;
@@ -317,6 +349,7 @@ int main(int argc, char **argv)
 	test_faults(pid);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, __WALL);
+	test_confinement(image);
 
 	printf("stub: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -166,6 +166,8 @@ const char *skas_stub_exit_reason(int code)
 		return "the stub could not clear its address space";
 	case STUB_EXIT_SIGNALS:
 		return "the stub could not install its SIGSEGV handler";
+	case STUB_EXIT_SECCOMP:
+		return "the stub could not install its seccomp filter (host kernel needs CONFIG_SECCOMP_FILTER)";
 	case STUB_EXIT_EXEC:
 		return "execveat() of the stub image failed";
 	}

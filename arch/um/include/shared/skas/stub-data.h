@@ -35,6 +35,7 @@
 #define STUB_EXIT_UNMAP		103
 #define STUB_EXIT_SIGNALS	104
 #define STUB_EXIT_EXEC		105
+#define STUB_EXIT_SECCOMP	106
 
 #ifndef __ASSEMBLER__
 
