@@ -135,30 +135,48 @@ static __attribute__((noreturn)) void stub_fail(int code)
  * run outside it, the only host calls it can make are the batch's own:
  * munmap, mprotect, and mmap of the physical-memory file, shared and fixed.
  * Anything else (another call, the 32-bit or x32 ABI) kills the process.
+ *
+ * One exception: a call into the host's vsyscall page is emulated by the
+ * host without a syscall stop, but after asking seccomp.  Those three
+ * calls, from that page, trap (SIGSYS) so the kernel can answer them with
+ * the guest's clock instead of the host's.
  */
-#define ARG_LO(n)	(__builtin_offsetof(struct seccomp_data, args) + 8 * (n))
+#define SD_ARCH		__builtin_offsetof(struct seccomp_data, arch)
+#define SD_NR		__builtin_offsetof(struct seccomp_data, nr)
+#define SD_IP_HI	(__builtin_offsetof(struct seccomp_data, instruction_pointer) + 4)
+#define SD_ARG_LO(n)	(__builtin_offsetof(struct seccomp_data, args) + 8 * (n))
+
+#define LOAD(off)		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+#define IF_EQ(k, jt, jf)	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (jt), (jf))
+#define RETURN(v)		BPF_STMT(BPF_RET | BPF_K, (v))
 
 static long stub_confine(void)
 {
 	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 __builtin_offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 __builtin_offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_munmap, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 2, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		/* mmap: fd and flags as the batch runner passes them */
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(4)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, STUB_PHYSMEM_FD, 0, 3),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(3)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, MAP_SHARED | MAP_FIXED, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		/* 0 */	LOAD(SD_ARCH),
+		/* 1 */	IF_EQ(AUDIT_ARCH_X86_64, 1, 0),
+		/* 2 */	RETURN(SECCOMP_RET_KILL_PROCESS),
+		/* 3 */	LOAD(SD_NR),
+		/* 4 */	IF_EQ(__NR_munmap, 6, 0),		/* -> 11 */
+		/* 5 */	IF_EQ(__NR_mprotect, 5, 0),		/* -> 11 */
+		/* 6 */	IF_EQ(__NR_mmap, 5, 0),			/* -> 12 */
+		/* 7 */	IF_EQ(__NR_gettimeofday, 10, 0),	/* -> 18 */
+		/* 8 */	IF_EQ(__NR_time, 9, 0),			/* -> 18 */
+		/* 9 */	IF_EQ(__NR_getcpu, 8, 0),		/* -> 18 */
+		/* 10 */ RETURN(SECCOMP_RET_KILL_PROCESS),
+		/* 11 */ RETURN(SECCOMP_RET_ALLOW),
+		/* 12: mmap, with fd and flags as the batch runner passes them */
+		LOAD(SD_ARG_LO(4)),
+		/* 13 */ IF_EQ(STUB_PHYSMEM_FD, 0, 3),		/* else -> 17 */
+		/* 14 */ LOAD(SD_ARG_LO(3)),
+		/* 15 */ IF_EQ(MAP_SHARED | MAP_FIXED, 0, 1),	/* else -> 17 */
+		/* 16 */ RETURN(SECCOMP_RET_ALLOW),
+		/* 17 */ RETURN(SECCOMP_RET_KILL_PROCESS),
+		/* 18: a vsyscall, if it comes from the top of the address space */
+		LOAD(SD_IP_HI),
+		/* 19 */ IF_EQ(0xffffffff, 0, 1),
+		/* 20 */ RETURN(SECCOMP_RET_TRAP),
+		/* 21 */ RETURN(SECCOMP_RET_KILL_PROCESS),
 	};
 	struct sock_fprog prog = {
 		.len = sizeof(filter) / sizeof(filter[0]),

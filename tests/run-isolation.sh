@@ -92,8 +92,10 @@ wait "$uml"
 grep -q ISOLATION-DONE "$log" && ok "guest finished its run" || fail "guest did not finish"
 
 # kill -9 of a busy backing process from the host: only its task dies
-gcc -static -O2 -o "$work/hostkill" "$here/isolation/hostkill.c" || fail "building hostkill"
-printf './hostkill\necho HOSTKILL-DONE\n' > "$work/run.sh"
+for t in hostkill vsyscall; do
+	gcc -static -O2 -o "$work/$t" "$here/isolation/$t.c" || fail "building $t"
+done
+printf './hostkill\n./vsyscall\necho HOSTKILL-DONE\n' > "$work/run.sh"
 log=$work/hostkill.log
 timeout 120 "$kernel" mem=128M con=null con0=null,fd:1 skas0.run="$work" \
 	</dev/null >"$log" 2>&1 &

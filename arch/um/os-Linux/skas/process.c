@@ -426,6 +426,23 @@ static void guest_fault(int pid, struct uml_pt_regs *regs)
 	(*sig_info[SIGSEGV])(SIGSEGV, (struct siginfo *)&si, regs);
 }
 
+/*
+ * Guest code called into the host's vsyscall page.  The host emulates that
+ * call itself, without a syscall stop, but it asks seccomp first, and the
+ * stub's filter answers with SIGSYS; by then the host has already done the
+ * emulated return.  Run the call in the guest kernel instead, so the guest
+ * gets its own clock, never the host's.
+ */
+static void guest_vsyscall(int pid, struct uml_pt_regs *regs)
+{
+	siginfo_t si;
+
+	if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) || si.si_code != 1 /* SYS_SECCOMP */)
+		guest_cannot_continue("handling SIGSYS", -EINVAL);
+	PT_SYSCALL_NR(regs->gp) = si.si_syscall;
+	handle_syscall(regs);
+}
+
 static void guest_signal(int pid, int sig, struct uml_pt_regs *regs)
 {
 	siginfo_t si;
@@ -449,6 +466,9 @@ static void guest_stopped(int pid, int sig, struct uml_pt_regs *regs)
 		break;
 	case SIGSEGV:
 		guest_fault(pid, regs);
+		break;
+	case SIGSYS:
+		guest_vsyscall(pid, regs);
 		break;
 	case SIGTRAP:
 	case SIGILL:
