@@ -6,6 +6,7 @@
 #   make test       host-side stub and probe tests, then the guest suite
 #   make test-upstream   the guest suite against unmodified upstream 6.12
 #   make test-isolation [KERNEL=upstream]   the host-side isolation checks
+#   make bench      ours vs upstream vs host, interleaved
 #
 # KSRC=DIR uses an unpacked 6.12 tree instead of Debian's linux-source-6.12.
 
@@ -115,6 +116,9 @@ test-isolation: $(if $(filter upstream,$(KERNEL)),upstream,linux)
 
 test-upstream: upstream
 	SKAS0_NO_UNPRIVILEGED=1 tests/run-guest.sh ./linux-upstream
+
+bench: linux upstream
+	scripts/bench.sh ./linux ./linux-upstream
 
 check-originality:
 	../shared/tools/originality-check $(TOP)

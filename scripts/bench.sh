@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# make bench: ours vs unmodified upstream 6.12 vs the host, interleaved.
+# Prints a table and writes build/bench/results.txt (figure kernel median).
+# usage: scripts/bench.sh OURS UPSTREAM   (ROUNDS=3 by default)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+ours=$(readlink -f "$1") upstream=$(readlink -f "$2")
+rounds=${ROUNDS:-3}
+work=$top/build/bench
+mkdir -p "$work"
+raw=$work/raw.txt
+: > "$raw"
+gcc -static -O2 -pthread -o "$work/bench" "$top/tests/bench/bench.c" || exit 1
+say() { echo "bench: $*" >&2; }
+
+# boot KERNEL with run.sh; stdout: guest lines, plus boot_to_init measured here
+guest_run() {
+	local kernel=$1 t0 line
+	t0=$EPOCHREALTIME
+	timeout 600 "$kernel" mem=512M con=null con0=null,fd:1 skas0.run="$work" \
+		</dev/null 2>&1 | while IFS= read -r line; do
+		case $line in
+		BENCH-BOOTED*) awk -v a="$t0" -v b="$EPOCHREALTIME" \
+				'BEGIN { printf "BENCH boot_to_init %.3f\n", (b - a) * 1e6 }' ;;
+		BENCH\ *) echo "$line" ;;
+		esac
+	done
+}
+
+printf 'echo BENCH-BOOTED\n./bench\n' > "$work/run.sh"
+for r in $(seq "$rounds"); do
+	for k in ours upstream host; do
+		say "round $r/$rounds: $k"
+		case $k in
+		ours) guest_run "$ours" ;;
+		upstream) guest_run "$upstream" ;;
+		host) "$work/bench" ;;
+		esac | awk -v k="$k" '$1 == "BENCH" { print $2, k, $3 }' >> "$raw"
+	done
+done
+
+# host syscalls made by the kernel process per guest event
+count() {	# KERNEL MODE N -> host syscalls of the kernel process
+	printf './bench %s %s\n' "$2" "$3" > "$work/run.sh"
+	perf stat --no-inherit -x, -e raw_syscalls:sys_enter -o "$work/perf.txt" -- \
+		"$1" mem=512M con=null con0=null,fd:1 skas0.run="$work" </dev/null >/dev/null 2>&1
+	awk -F, '/raw_syscalls/ { print $1 }' "$work/perf.txt"
+}
+if perf stat -e raw_syscalls:sys_enter true >/dev/null 2>&1; then
+	for k in ours upstream; do
+		kernel=$ours; [[ $k == upstream ]] && kernel=$upstream
+		for ev in getppid:null_syscall faults:write_fault; do
+			mode=${ev%%:*} fig=${ev#*:}
+			say "host syscalls per $fig: $k"
+			c0=$(count "$kernel" "--$mode" 0)
+			c1=$(count "$kernel" "--$mode" 20000)
+			awk -v f="hostsc_$fig" -v k="$k" -v a="$c0" -v b="$c1" \
+				'BEGIN { if (a != "" && b != "") printf "%s %s %.2f\n", f, k, (b - a) / 20000 }' >> "$raw"
+		done
+	done
+else
+	say "perf cannot count raw_syscalls:sys_enter here: syscall counts skipped"
+fi
+
+# medians and ratios
+sort -k1,1 -k2,2 -k3,3g "$raw" | awk '
+	{ key = $1 " " $2; v[key, ++n[key]] = $3; figs[$1] = 1 }
+	END {
+		for (key in n) { m = n[key]; med[key] = (m % 2) ? v[key, (m + 1) / 2] : (v[key, m / 2] + v[key, m / 2 + 1]) / 2 }
+		printf "%-24s %12s %12s %12s %10s %10s\n", "figure (us/op)", "ours", "upstream", "host", "ours/up", "ours/host"
+		for (f in figs) {
+			o = med[f " ours"]; u = med[f " upstream"]; h = med[f " host"]
+			printf "%-24s %12s %12s %12s %10s %10s\n", f, o, u, (h == "" ? "-" : h),
+				(u > 0 ? sprintf("%.2f", o / u) : "-"), (h > 0 ? sprintf("%.2f", o / h) : "-")
+			print f, "ours", o > "'"$work"'/results.txt"
+			print f, "upstream", u > "'"$work"'/results.txt"
+			if (h != "") print f, "host", h > "'"$work"'/results.txt"
+		}
+	}' | (read -r hdr; echo "$hdr"; sort)
+echo "machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d); rounds: $rounds; raw: $raw"
