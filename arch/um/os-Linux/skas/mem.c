@@ -91,84 +91,57 @@ int syscall_stub_flush(struct mm_id *mm)
 /* A free batch slot, running the batch first when it is full. */
 static struct stub_batch_entry *batch_slot(struct mm_id *mm)
 {
-	struct stub_batch_entry *e;
-
 	if (mm->queued == STUB_BATCH_MAX) {
 		int err = batch_run(mm);
 
 		if (err && !mm->failed)
 			mm->failed = err;
 	}
-	e = &batch_page(mm)->batch[mm->queued++];
-	memset(e, 0, sizeof(*e));
-	return e;
+	return &batch_page(mm)->batch[mm->queued++];
 }
 
-/* The last queued entry, if it is an `op` ending exactly at addr. */
-static struct stub_batch_entry *batch_tail(struct mm_id *mm, unsigned int op,
-					   unsigned long addr)
+/*
+ * Queue one operation, or extend the last entry when this one continues
+ * it: same operation and protection, starting where it ends (and for mmap,
+ * at the matching file offset).
+ */
+static void batch_queue(struct mm_id *mm, unsigned int op, unsigned long addr,
+			unsigned long len, int prot, unsigned long offset)
 {
-	struct stub_batch_entry *e;
+	struct stub_batch_entry *e = NULL;
 
-	if (!mm->queued)
-		return NULL;
-	e = &batch_page(mm)->batch[mm->queued - 1];
-	if (e->op != op || e->addr + e->len != addr)
-		return NULL;
-	return e;
+	if (mm->queued)
+		e = &batch_page(mm)->batch[mm->queued - 1];
+	if (e && e->op == op && e->addr + e->len == addr && e->prot == prot &&
+	    (op != STUB_OP_MMAP || e->offset + e->len == offset)) {
+		e->len += len;
+		return;
+	}
+	*batch_slot(mm) = (struct stub_batch_entry) {
+		.op = op, .prot = prot, .addr = addr, .len = len,
+		.offset = offset,
+	};
 }
 
 int map(struct mm_id *mm, unsigned long virt, unsigned long len, int prot,
 	int phys_fd, unsigned long long offset)
 {
-	struct stub_batch_entry *e;
-
 	/* The backing process holds the physical-memory file and nothing else. */
 	if (phys_fd != skas_physmem_fd)
 		return -EINVAL;
-
-	e = batch_tail(mm, STUB_OP_MMAP, virt);
-	if (e && e->prot == prot && e->offset + e->len == offset) {
-		e->len += len;
-		return 0;
-	}
-	e = batch_slot(mm);
-	e->op = STUB_OP_MMAP;
-	e->addr = virt;
-	e->len = len;
-	e->prot = prot;
-	e->offset = offset;
+	batch_queue(mm, STUB_OP_MMAP, virt, len, prot, offset);
 	return 0;
 }
 
 int unmap(struct mm_id *mm, unsigned long addr, unsigned long len)
 {
-	struct stub_batch_entry *e = batch_tail(mm, STUB_OP_MUNMAP, addr);
-
-	if (e) {
-		e->len += len;
-		return 0;
-	}
-	e = batch_slot(mm);
-	e->op = STUB_OP_MUNMAP;
-	e->addr = addr;
-	e->len = len;
+	batch_queue(mm, STUB_OP_MUNMAP, addr, len, 0, 0);
 	return 0;
 }
 
 int protect(struct mm_id *mm, unsigned long addr, unsigned long len,
 	    unsigned int prot)
 {
-	struct stub_batch_entry *e = batch_tail(mm, STUB_OP_MPROTECT, addr);
-
-	if (e && e->prot == (int)prot) {
-		e->len += len;
-		return 0;
-	}
-	e = batch_slot(mm);
-	e->op = STUB_OP_MPROTECT;
-	e->addr = addr;
-	e->len = len;
-	e->prot = prot;
+	batch_queue(mm, STUB_OP_MPROTECT, addr, len, prot, 0);
 	return 0;
 }

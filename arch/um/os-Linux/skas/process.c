@@ -380,6 +380,35 @@ static void guest_cannot_continue(const char *what, int err)
 	fatal_sigsegv();
 }
 
+/*
+ * Lazy FP.  After a stop the guest's FP/vector state is left in its host
+ * process and only copied into regs->fp when kernel code is about to use
+ * it: a signal frame, sigreturn, fork, a fault (whose host SIGSEGV resets
+ * the host FPU) or a context switch.  It is loaded back into the host only
+ * when it may differ.  A null syscall thus moves no FP state at all.
+ */
+static struct uml_pt_regs *fp_live_regs;	/* newer in the host than in ->fp */
+static int fp_live_pid;
+
+void skas_fp_sync(struct uml_pt_regs *regs)
+{
+	if (!fp_live_regs || (regs && regs != fp_live_regs))
+		return;
+	/* a process that died takes its state with it; nothing to keep */
+	get_fp_registers(fp_live_pid, fp_live_regs->fp);
+	fp_live_regs = NULL;
+}
+
+static int guest_fp_load(int pid, struct uml_pt_regs *regs)
+{
+	if (fp_live_regs == regs && fp_live_pid == pid)
+		return 0;		/* the host holds exactly this state */
+	if (fp_live_regs == regs)
+		fp_live_regs = NULL;	/* exec: regs->fp was reset for the new mm */
+	skas_fp_sync(NULL);		/* another task's state, still in a host */
+	return put_fp_registers(pid, regs->fp);
+}
+
 static void guest_enter(int pid, struct uml_pt_regs *regs)
 {
 	int err, op;
@@ -392,7 +421,7 @@ static void guest_enter(int pid, struct uml_pt_regs *regs)
 	}
 	if (ptrace(PTRACE_SETREGS, pid, 0, regs->gp))
 		guest_cannot_continue("PTRACE_SETREGS", -errno);
-	err = put_fp_registers(pid, regs->fp);
+	err = guest_fp_load(pid, regs);
 	if (err)
 		guest_cannot_continue("restoring FP registers", err);
 
@@ -405,7 +434,8 @@ static void guest_enter(int pid, struct uml_pt_regs *regs)
  * A guest page fault stops the process with SIGSEGV, but the host's
  * siginfo has no error code or trap number.  Let the stub's handler read
  * them out of the signal frame; it traps back, and the guest registers
- * (and FP state, which signal delivery reset) are loaded again on entry.
+ * (and FP state, which signal delivery reset: see skas_fp_sync()) are
+ * loaded again on entry.
  */
 static void guest_fault(int pid, struct uml_pt_regs *regs)
 {
@@ -415,6 +445,7 @@ static void guest_fault(int pid, struct uml_pt_regs *regs)
 
 	if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si))
 		guest_cannot_continue("PTRACE_GETSIGINFO", -errno);
+	skas_fp_sync(regs);	/* the handler's signal frame resets the FPU */
 	d->fault.trap_no = ~0UL;
 	err = stub_resume_until_trap(pid, SIGSEGV);
 	if (err)
@@ -505,8 +536,8 @@ void userspace(struct uml_pt_regs *regs, unsigned long *aux_fp_regs)
 		regs->is_user = 1;
 		if (ptrace(PTRACE_GETREGS, pid, 0, regs->gp))
 			guest_cannot_continue("PTRACE_GETREGS", -errno);
-		if (get_fp_registers(pid, regs->fp))
-			guest_cannot_continue("reading FP registers", -EIO);
+		fp_live_regs = regs;
+		fp_live_pid = pid;
 		UPT_SYSCALL_NR(regs) = -1;
 
 		guest_stopped(pid, sig, regs);
@@ -533,6 +564,8 @@ void new_thread(void *stack, jmp_buf *buf, void (*handler)(void))
 
 void switch_threads(jmp_buf *me, jmp_buf *you)
 {
+	/* the task leaving may be looked at while it sleeps: settle its FP */
+	skas_fp_sync(NULL);
 	if (UML_SETJMP(me) == 0)
 		UML_LONGJMP(you, 1);
 }

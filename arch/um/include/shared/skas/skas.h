@@ -34,6 +34,9 @@ extern int skas_stub_spawn(unsigned long long data_offset);
 extern void skas_stub_set_physmem(int fd, unsigned long long code_offset);
 extern const char *skas_stub_exit_reason(int code);
 
+/* lazy FP: make regs->fp current before kernel code reads or writes it */
+extern void skas_fp_sync(struct uml_pt_regs *regs);
+
 /* host probes */
 extern char *skas_probe_uml_dir(const char *configured);
 
