@@ -62,6 +62,40 @@ else
 	say "perf cannot count raw_syscalls:sys_enter here: syscall counts skipped"
 fi
 
+# Scale: 10 idle kernels at once.  CPU they burn while idle, and host
+# processes each one keeps.  Every kernel runs in its own session.
+scale() {	# KERNEL LABEL
+	local kernel=$1 label=$2 n=10 idle=30 sids=() i t0 t1 procs
+	mkdir -p "$work/idle"
+	printf 'sleep %d\n' $((idle + 30)) > "$work/idle/run.sh"
+	for i in $(seq $n); do
+		setsid "$kernel" mem=64M con=null con0=null,fd:1 skas0.run="$work/idle" \
+			</dev/null >/dev/null 2>&1 &
+		sids+=($!)
+	done
+	sleep 15
+	ticks() {	# CPU ticks of every process in our sessions
+		cat /proc/[0-9]*/stat 2>/dev/null | awk -v s=" ${sids[*]} " '
+			{ sub(/^.*\) /, ""); if (index(s, " " $4 " ")) t += $12 + $13 }
+			END { print t + 0 }'
+	}
+	procs=$(cat /proc/[0-9]*/stat 2>/dev/null | awk -v s=" ${sids[*]} " '
+		{ sub(/^.*\) /, ""); if (index(s, " " $4 " ")) n++ } END { print n + 0 }')
+	t0=$(ticks); sleep $idle; t1=$(ticks)
+	{ kill -9 "${sids[@]}"; wait; } 2>/dev/null
+	for i in "${sids[@]}"; do pkill -9 -s "$i" 2>/dev/null; done
+
+	awk -v a="$t0" -v b="$t1" -v n=$n -v t=$idle -v hz="$(getconf CLK_TCK)" -v k="$label" \
+		'BEGIN { printf "idle_cpu_percent_per_kernel %s %.3f\n", k, (b - a) / hz / t / n * 100 }' >> "$raw"
+	echo "host_processes_per_kernel $label $((procs / n))" >> "$raw"
+}
+if [[ ${BENCH_SCALE:-1} == 1 ]]; then
+	say "scale: 10 idle kernels for 30 s (ours)"
+	scale "$ours" ours
+	say "scale: 10 idle kernels for 30 s (upstream)"
+	scale "$upstream" upstream
+fi
+
 # medians and ratios
 sort -k1,1 -k2,2 -k3,3g "$raw" | awk '
 	{ key = $1 " " $2; v[key, ++n[key]] = $3; figs[$1] = 1 }
