@@ -166,10 +166,32 @@ static int count_mode(const char *mode, long n)
 	return 0;
 }
 
+/* --time NAME CMD...: run CMD once, report its wall time. */
+static int time_command(const char *name, char **cmd)
+{
+	double t0 = now_us();
+	int status;
+	pid_t p = fork();
+
+	if (p == 0) {
+		execvp(cmd[0], cmd);
+		_exit(127);
+	}
+	waitpid(p, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "bench: %s failed (status 0x%x)\n", name, status);
+		return 1;
+	}
+	report(name, now_us() - t0, 1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--exit"))
 		return 0;
+	if (argc > 3 && !strcmp(argv[1], "--time"))
+		return time_command(argv[2], argv + 3);
 	if (argc > 2)
 		return count_mode(argv[1], atol(argv[2]));
 	bench_null_syscall();
