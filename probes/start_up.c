@@ -193,33 +193,35 @@ static void run_to_getpid(int pid, int op)
 	probe_child_gone(pid, "never saw the child's getpid()");
 }
 
+/*
+ * Stop the child at getpid() with resume_op, store value at user_offset of
+ * its registers, and let it check the outcome (see probe_child()).
+ */
+static void probe_getpid_rewrite(int resume_op, long user_offset, long value,
+				 const char *failure)
+{
+	int pid = start_probe_child();
+
+	run_to_getpid(pid, resume_op);
+	if (ptrace(PTRACE_POKEUSER, pid, user_offset, value) < 0)
+		probe_child_gone(pid, "PTRACE_POKEUSER failed");
+	finish_probe_child(pid, failure);
+	probe_ok();
+}
+
 static void probe_syscall_rewrite(void)
 {
-	int pid;
-
 	probe_begin("that ptrace can change system call numbers");
-	pid = start_probe_child();
-	run_to_getpid(pid, PTRACE_SYSCALL);
-	if (ptrace(PTRACE_POKEUSER, pid, PT_SYSCALL_NR_OFFSET,
-		   SYS_getppid) < 0)
-		probe_child_gone(pid, "PTRACE_POKEUSER of the syscall number failed");
-	finish_probe_child(pid, "the rewritten system call did not run");
-	probe_ok();
+	probe_getpid_rewrite(PTRACE_SYSCALL, PT_SYSCALL_NR_OFFSET, SYS_getppid,
+			     "the rewritten system call did not run");
 }
 
 static void probe_sysemu(void)
 {
-	int pid;
-
-	probe_begin("that PTRACE_SYSEMU works");
-	pid = start_probe_child();
-	run_to_getpid(pid, PTRACE_SYSEMU);
 	/* the call must not run: its result is whatever we store */
-	if (ptrace(PTRACE_POKEUSER, pid, PT_SYSCALL_RET_OFFSET,
-		   PROBE_RETVAL) < 0)
-		probe_child_gone(pid, "PTRACE_POKEUSER of the return value failed");
-	finish_probe_child(pid, "PTRACE_SYSEMU did not emulate the call; the host kernel needs PTRACE_SYSEMU (x86, Linux 2.6.14 or later)");
-	probe_ok();
+	probe_begin("that PTRACE_SYSEMU works");
+	probe_getpid_rewrite(PTRACE_SYSEMU, PT_SYSCALL_RET_OFFSET, PROBE_RETVAL,
+			     "PTRACE_SYSEMU did not emulate the call; the host kernel needs PTRACE_SYSEMU (x86, Linux 2.6.14 or later)");
 }
 
 static void probe_registers(void)
