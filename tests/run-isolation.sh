@@ -92,10 +92,10 @@ wait "$uml"
 grep -q ISOLATION-DONE "$log" && ok "guest finished its run" || fail "guest did not finish"
 
 # kill -9 of a busy backing process from the host: only its task dies
-for t in hostkill vsyscall; do
+for t in hostkill vsyscall sigframe; do
 	gcc -static -O2 -o "$work/$t" "$here/isolation/$t.c" || fail "building $t"
 done
-printf './hostkill\n./vsyscall\necho HOSTKILL-DONE\n' > "$work/run.sh"
+printf './hostkill\n./vsyscall\n./sigframe\necho HOSTKILL-DONE\n' > "$work/run.sh"
 log=$work/hostkill.log
 timeout 120 "$kernel" mem=128M con=null con0=null,fd:1 skas0.run="$work" \
 	</dev/null >"$log" 2>&1 &
