@@ -10,7 +10,6 @@ kernel=$(readlink -f "$1")
 . "$here/lib.sh"
 stage=$top/build/guest-tests
 mkdir -p "$stage/bin"
-chmod 755 "$top/build" "$stage" "$stage/bin"
 for src in "$here"/guest/*.c; do
 	name=$(basename "$src" .c)
 	if [[ ! -x $stage/bin/$name || $src -nt $stage/bin/$name ]]; then
@@ -46,9 +45,13 @@ run_once() {	# run_once LABEL PREFIX...
 
 run_once "$(id -un)"
 if [[ $(id -u) -eq 0 && ${SKAS0_NO_UNPRIVILEGED:-} != 1 ]]; then
-	chmod o+rx "$top" "$top/build" "$(dirname "$kernel")" 2>/dev/null
-	d=$top; while [[ $d != / ]]; do chmod o+x "$d" 2>/dev/null; d=$(dirname "$d"); done
+	# a world-readable copy, so no directory of the checkout changes mode
+	priv=$(mktemp -d /tmp/skas0-nobody-XXXXXX)
+	cp "$kernel" "$priv/linux" && cp -r "$stage" "$priv/suite"
+	chmod -R a+rX "$priv"
+	kernel=$priv/linux stage=$priv/suite
 	run_once nobody env -u HOME setpriv --reuid=nobody --regid=nogroup --clear-groups --
+	rm -rf "$priv"
 fi
 summary guest
 [[ $failed -eq 0 ]]
