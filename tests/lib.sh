@@ -1,4 +1,7 @@
-# Shared by the test runners: counting and reporting.
+# Shared by the test runners: where things are, counting and reporting.
+# Source it as: . "$(dirname "$0")/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
 passed=0 failed=0
 ok() { echo "[OK]   $*"; passed=$((passed + 1)); }
 fail() { echo "[FAIL] $*"; failed=$((failed + 1)); }

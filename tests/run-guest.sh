@@ -4,10 +4,8 @@
 # As root, the suite runs a second time as an unprivileged user (nobody),
 # with no usable HOME, to prove the kernel needs no privileges.
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
+. "$(dirname "$0")/lib.sh"
 kernel=$(readlink -f "$1")
-. "$here/lib.sh"
 stage=$top/build/guest-tests
 mkdir -p "$stage/bin"
 for src in "$here"/guest/*.c; do

@@ -2,10 +2,8 @@
 # Host-side unit tests of the stub, against the stub the kernel embeds.
 # usage: tests/run-host.sh OBJDIR
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
+. "$(dirname "$0")/lib.sh"
 obj=$1
-. "$here/lib.sh"
 bin=$top/build/stub_test
 gcc -O2 -Wall -I"$top/arch/um/include/shared/skas" -o "$bin" "$here/host/stub_test.c" ||
 	{ fail "building stub_test"; summary host; exit 1; }

@@ -6,10 +6,8 @@
 # and a seccomp filter.
 # usage: tests/run-isolation.sh KERNEL
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
+. "$(dirname "$0")/lib.sh"
 kernel=$(readlink -f "$1")
-. "$here/lib.sh"
 work=$top/build/isolation
 rm -rf "$work"; mkdir -p "$work"
 cat > "$work/run.sh" <<'GUEST'

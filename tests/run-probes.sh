@@ -9,10 +9,8 @@
 #  - a bad command line gets a clear message.
 # usage: tests/run-probes.sh KERNEL
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
+. "$(dirname "$0")/lib.sh"
 kernel=$(readlink -f "$1")
-. "$here/lib.sh"
 work=$top/build/probe-tests
 rm -rf "$work"; mkdir -p "$work"
 printf 'echo PROBE-BOOT-REACHED-USERSPACE\n' > "$work/run.sh"
