@@ -231,7 +231,7 @@ static int spawn_child(void *arg)
 }
 
 /* Wait for a stop; the stop signal (0x80 set for syscalls), or -errno. */
-int stub_wait_stop(int pid, int *status)
+static int stub_wait_stop(int pid, int *status)
 {
 	int n;
 

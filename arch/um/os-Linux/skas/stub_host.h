@@ -6,7 +6,6 @@
 /* The physical-memory file as the kernel opened it, or -1 before boot. */
 extern int skas_physmem_fd;
 
-int stub_wait_stop(int pid, int *status);
 int stub_resume_until_trap(int pid, int inject_sig);
 
 #endif
