@@ -55,7 +55,9 @@ int init_new_context(struct task_struct *task, struct mm_struct *mm)
 		return pid;
 	}
 
-	*id = (struct mm_id) { .pid = pid, .stack = data };
+	*id = (struct mm_id) {
+		.pid = pid, .stack = data, .cpu = skas_cpu_inherited(),
+	};
 	return 0;
 }
 

@@ -411,9 +411,11 @@ static int guest_fp_load(int pid, struct uml_pt_regs *regs)
 
 static void guest_enter(int pid, struct uml_pt_regs *regs)
 {
+	struct mm_id *mm = current_mm_id();
 	int err, op;
 
-	err = syscall_stub_flush(current_mm_id());
+	skas_cpu_follow(mm);
+	err = syscall_stub_flush(mm);
 	if (err) {
 		if (err == -ENOMEM)
 			report_enomem();

@@ -11,6 +11,7 @@ struct mm_id {
 	unsigned long stack;	/* kernel address of its struct stub_data */
 	int queued;		/* batch entries written but not yet run */
 	int failed;		/* -errno of a batch entry that failed, or 0 */
+	int cpu;		/* host CPU it is pinned to, plus 1; 0: not pinned */
 };
 
 void __switch_mm(struct mm_id *mm_idp);

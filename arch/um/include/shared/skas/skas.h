@@ -34,6 +34,10 @@ extern int skas_stub_spawn(unsigned long long data_offset);
 extern void skas_stub_set_physmem(int fd, unsigned long long code_offset);
 extern const char *skas_stub_exit_reason(int code);
 
+/* host CPU placement: see arch/um/os-Linux/skas/cpu.c */
+extern void skas_cpu_follow(struct mm_id *mm);
+extern int skas_cpu_inherited(void);
+
 /* lazy FP: make regs->fp current before kernel code reads or writes it */
 extern void skas_fp_sync(struct uml_pt_regs *regs);
 
