@@ -409,18 +409,41 @@ static int guest_fp_load(int pid, struct uml_pt_regs *regs)
 	return put_fp_registers(pid, regs->fp);
 }
 
+/*
+ * Bring the host mappings up to date.  When the host refuses one (ENOMEM:
+ * vm.max_map_count, or no memory for its own bookkeeping), drop the host
+ * mappings of this address space, which the kernel can rebuild from the
+ * page tables, and go on; only if even that leaves the host unable to map
+ * one page does the process die.
+ */
+static pid_t evicted_pid;	/* evicted, and nothing mapped since */
+
+static void guest_sync_host(struct mm_id *mm)
+{
+	int had_work = mm->queued, err;
+
+	err = syscall_stub_flush(mm);
+	if (err == -ENOMEM && evicted_pid != mm->pid) {
+		skas_host_cache_evict();
+		evicted_pid = mm->pid;
+		err = syscall_stub_flush(mm);
+	} else if (!err && had_work && evicted_pid == mm->pid) {
+		evicted_pid = 0;
+	}
+	if (err) {
+		if (err == -ENOMEM)
+			report_enomem();
+		guest_cannot_continue("updating the address space", err);
+	}
+}
+
 static void guest_enter(int pid, struct uml_pt_regs *regs)
 {
 	struct mm_id *mm = current_mm_id();
 	int err, op;
 
 	skas_cpu_follow(mm);
-	err = syscall_stub_flush(mm);
-	if (err) {
-		if (err == -ENOMEM)
-			report_enomem();
-		guest_cannot_continue("updating the address space", err);
-	}
+	guest_sync_host(mm);
 	if (ptrace(PTRACE_SETREGS, pid, 0, regs->gp))
 		guest_cannot_continue("PTRACE_SETREGS", -errno);
 	err = guest_fp_load(pid, regs);
@@ -433,21 +456,19 @@ static void guest_enter(int pid, struct uml_pt_regs *regs)
 }
 
 /*
- * A guest page fault stops the process with SIGSEGV, but the host's
- * siginfo has no error code or trap number.  Let the stub's handler read
- * them out of the signal frame; it traps back, and the guest registers
- * (and FP state, which signal delivery reset: see skas_fp_sync()) are
- * loaded again on entry.
+ * A guest page fault stops the process with SIGSEGV.  The host's siginfo
+ * has the address and whether a host mapping was there; for most faults
+ * the kernel works out the rest (skas_fault_access()) and the signal is
+ * simply dropped when the guest resumes.  Otherwise the stub's handler
+ * reads error code and trap number out of its signal frame and traps
+ * back; that frame resets the host FPU, hence the FP sync.
  */
-static void guest_fault(int pid, struct uml_pt_regs *regs)
+static void fault_info_from_stub(int pid, struct uml_pt_regs *regs)
 {
 	struct stub_data *d = (struct stub_data *)current_stub_stack();
-	siginfo_t si;
 	int err;
 
-	if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si))
-		guest_cannot_continue("PTRACE_GETSIGINFO", -errno);
-	skas_fp_sync(regs);	/* the handler's signal frame resets the FPU */
+	skas_fp_sync(regs);
 	d->fault.trap_no = ~0UL;
 	err = stub_resume_until_trap(pid, SIGSEGV);
 	if (err)
@@ -456,7 +477,36 @@ static void guest_fault(int pid, struct uml_pt_regs *regs)
 	regs->faultinfo.cr2 = d->fault.addr;
 	regs->faultinfo.error_code = d->fault.error_code;
 	regs->faultinfo.trap_no = d->fault.trap_no;
+}
+
+#define X86_PF_PROT	1
+#define X86_PF_WRITE	2
+#define X86_PF_USER	4
+#define X86_TRAP_PF	14
+
+static void guest_fault(int pid, struct uml_pt_regs *regs)
+{
+	unsigned long addr;
+	siginfo_t si;
+	int access = SKAS_FAULT_ASK;
+
+	if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si))
+		guest_cannot_continue("PTRACE_GETSIGINFO", -errno);
+	addr = (unsigned long)si.si_addr;
+	if (si.si_code == SEGV_MAPERR || si.si_code == SEGV_ACCERR)
+		access = skas_fault_access(addr, si.si_code == SEGV_ACCERR);
+
+	if (access == SKAS_FAULT_ASK) {
+		fault_info_from_stub(pid, regs);
+	} else {
+		regs->faultinfo.cr2 = addr;
+		regs->faultinfo.error_code = X86_PF_USER |
+			(access == SKAS_FAULT_WRITE ? X86_PF_WRITE : 0) |
+			(si.si_code == SEGV_ACCERR ? X86_PF_PROT : 0);
+		regs->faultinfo.trap_no = X86_TRAP_PF;
+	}
 	(*sig_info[SIGSEGV])(SIGSEGV, (struct siginfo *)&si, regs);
+	skas_fault_around(regs->faultinfo.cr2);
 }
 
 /*

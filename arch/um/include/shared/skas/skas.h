@@ -21,6 +21,12 @@ void current_mm_sync(void);
 void skas_host_process_lost(void) __attribute__((noreturn));
 void new_thread_handler(void);
 void skas_stub_install(int physmem_fd);
+
+/* what a guest page fault was, as far as the host's siginfo tells */
+enum { SKAS_FAULT_ASK, SKAS_FAULT_READ, SKAS_FAULT_WRITE };
+int skas_fault_access(unsigned long addr, int host_mapped);
+void skas_fault_around(unsigned long addr);
+void skas_host_cache_evict(void);
 extern const char skas0_stub_code[], skas0_stub_elf[], skas0_stub_elf_end[];
 
 /* host half: backing processes */
