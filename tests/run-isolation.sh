@@ -3,7 +3,10 @@
 # host process backing a guest address space must hold only the stub's
 # pages and guest memory, only the physical-memory file as a descriptor,
 # no signal handler but the stub's SIGSEGV one, no environment or argv,
-# and a seccomp filter.
+# and a seccomp filter.  Then guest programs abuse the kernel (fork bomb,
+# 4x mem=, random mappings against a model, 60 000 mappings, more host
+# mappings than the host allows), try to mkdir on the host by every
+# syscall route, and scan above the guest's top for readable memory.
 # usage: tests/run-isolation.sh KERNEL
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -113,5 +116,49 @@ count_log "$log"
 grep -q HOSTKILL-DONE "$log" && [[ $rc -eq 0 ]] &&
 	ok "kernel kept running and powered off (status $rc)" ||
 	{ fail "kernel did not survive (status $rc)"; tail -15 "$log"; }
+
+# Abuse, escape and scan from inside the guest.  Two boots: the 4x mem=
+# hog and the fork bomb in a small guest (quick to fill; a panic there must
+# not hide the rest), then the escape routes, the scan above the guest's
+# top and the mapping tests in a guest big enough for 2x 160 MiB.
+for t in abuse escape scan; do
+	gcc -static -O2 -o "$work/$t" "$here/isolation/$t.c" || fail "building $t"
+done
+
+# guest_run NAME MEM MARKER: boot with $work/run.sh, count its checks;
+# leaves log set to the console log
+guest_run() {
+	local rc
+	log=$work/$1.log
+	timeout 180 "$kernel" mem="$2" con=null con0=null,fd:1 skas0.run="$work" \
+		</dev/null >"$log" 2>&1; rc=$?
+	grep -E '^\[(OK|FAIL)\]' "$log"
+	count_log "$log"
+	if grep -q "$3" "$log" && [[ $rc -eq 0 ]]; then
+		ok "$1: kernel kept running and powered off"
+	else
+		fail "$1: kernel did not survive (status $rc); console tail:"
+		tail -40 "$log" | grep -vE '^\[(OK|FAIL)\]'	# shown above
+	fi
+}
+
+start=$SECONDS
+printf './abuse oom bomb\necho ABUSE-SMALL-DONE\n' > "$work/run.sh"
+guest_run abuse-small 64M ABUSE-SMALL-DONE
+
+# a host path the guest tries to create by every route it has
+escape=/tmp/skas0-escape-$RANDOM-$$
+printf './escape %s\n./scan\n./abuse model tiny scatter\necho ABUSE-BIG-DONE\n' \
+	"$escape" > "$work/run.sh"
+guest_run abuse-big 512M ABUSE-BIG-DONE
+if ! grep -q ESCAPE-DONE "$log"; then
+	fail "the escape attempts did not finish"
+elif [[ -e $escape ]]; then
+	fail "a guest made $escape on the host"
+	rm -rf "$escape"
+else
+	ok "no guest route made $escape on the host"
+fi
+echo "abuse, escape and scan boots: $((SECONDS - start)) s"
 summary isolation
 [[ $failed -eq 0 ]]

@@ -162,6 +162,14 @@ static int count_mode(const char *mode, long n)
 
 		for (i = 0; i < n; i++)
 			p[i * 4096] = 1;
+	} else if (!strcmp(mode, "--forks")) {
+		for (i = 0; i < n; i++) {
+			pid_t c = fork();
+
+			if (c == 0)
+				_exit(0);
+			waitpid(c, NULL, 0);
+		}
 	}
 	return 0;
 }

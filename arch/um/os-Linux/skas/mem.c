@@ -67,7 +67,8 @@ static int batch_run(struct mm_id *mm)
 
 	if (!err && d->batch_done < (unsigned int)mm->queued) {
 		err = d->batch_err ? (int)d->batch_err : -EIO;
-		if (d->batch_done < STUB_BATCH_MAX)
+		/* ENOMEM is the host's mapping limit; the caller evicts */
+		if (d->batch_done < STUB_BATCH_MAX && err != -ENOMEM)
 			batch_report_failure(mm, d);
 	}
 	mm->queued = 0;

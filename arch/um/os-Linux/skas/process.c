@@ -424,6 +424,12 @@ static void guest_sync_host(struct mm_id *mm)
 
 	err = syscall_stub_flush(mm);
 	if (err == -ENOMEM && evicted_pid != mm->pid) {
+		static bool told;
+
+		if (!told)
+			printk(UM_KERN_INFO "skas0: the host refused more mappings for host process %d (vm.max_map_count?); dropping its host mappings, faults bring them back\n",
+			       mm->pid);
+		told = true;
 		skas_host_cache_evict();
 		evicted_pid = mm->pid;
 		err = syscall_stub_flush(mm);
