@@ -95,19 +95,30 @@ scale() {	# KERNEL LABEL
 		sids+=($!)
 	done
 	sleep 15
-	ticks() {	# CPU ticks of every process in our sessions
+	members() {	# pids of every process in our sessions
 		cat /proc/[0-9]*/stat 2>/dev/null | awk -v s=" ${sids[*]} " '
-			{ sub(/^.*\) /, ""); if (index(s, " " $4 " ")) t += $12 + $13 }
-			END { print t + 0 }'
+			{ pid = $1; sub(/^.*\) /, ""); if (index(s, " " $4 " ")) print pid }'
 	}
-	procs=$(cat /proc/[0-9]*/stat 2>/dev/null | awk -v s=" ${sids[*]} " '
-		{ sub(/^.*\) /, ""); if (index(s, " " $4 " ")) n++ } END { print n + 0 }')
-	t0=$(ticks); sleep $idle; t1=$(ticks)
+	cpu_ns() {	# CPU time of all their threads in ns: sum_exec_runtime
+		# (ms, from /proc/PID/task/TID/sched) where the host has it, as
+		# idle kernels use well under one clock tick in 30 s; else ticks
+		members | while read -r p; do
+			if [[ -r /proc/$p/sched ]]; then
+				cat /proc/"$p"/task/*/sched 2>/dev/null |
+					awk '/^se.sum_exec_runtime/ { printf "%.0f\n", $3 * 1e6 }'
+			else
+				awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, "");
+					printf "%.0f\n", ($12 + $13) * 1e9 / hz }' "/proc/$p/stat" 2>/dev/null
+			fi
+		done | awk '{ t += $1 } END { printf "%.0f\n", t }'
+	}
+	procs=$(members | wc -l)
+	t0=$(cpu_ns); sleep $idle; t1=$(cpu_ns)
 	{ kill -9 "${sids[@]}"; wait; } 2>/dev/null
 	for i in "${sids[@]}"; do pkill -9 -s "$i" 2>/dev/null; done
 
-	awk -v a="$t0" -v b="$t1" -v n=$n -v t=$idle -v hz="$(getconf CLK_TCK)" -v k="$label" \
-		'BEGIN { printf "idle_cpu_percent_per_kernel %s %.3f\n", k, (b - a) / hz / t / n * 100 }' >> "$raw"
+	awk -v a="$t0" -v b="$t1" -v n=$n -v t=$idle -v k="$label" \
+		'BEGIN { printf "idle_cpu_percent_per_kernel %s %.4f\n", k, (b - a) / 1e9 / t / n * 100 }' >> "$raw"
 	echo "host_processes_per_kernel $label $((procs / n))" >> "$raw"
 }
 if [[ ${BENCH_SCALE:-1} == 1 ]]; then

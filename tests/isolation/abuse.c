@@ -3,7 +3,7 @@
 // against a model, 60 000 tiny mappings, and more host mappings than the
 // host allows.  The kernel survives, only the culprit suffers, the model
 // holds.  Each test runs in a child, so a crash is reported, not fatal.
-// usage: abuse TEST...	(bomb, oom, model, tiny, scatter)
+// usage: abuse TEST...	(bomb, oom, model, tiny, scatter[=MIB])
 #include "../guest/check.h"
 #include "probe.h"
 #include <fcntl.h>
@@ -599,20 +599,22 @@ static void test_tiny(void)
 
 /* ---- more host mappings than the host allows ---- */
 
-#define SCATTER	(160UL << 20)
+/* bytes per region; "scatter=MIB" sets it to exceed the host's limit */
+static unsigned long scatter_bytes = 160UL << 20;
 
 /*
  * Touching page i of A, then page i of B, interleaves their physical pages:
  * no two neighbouring pages of A are neighbours in guest memory, so each is
- * a host mapping of its own, 81 920 in all, more than the host's default
- * vm.max_map_count (65 530).  Host mappings are a cache: the kernel must
- * evict and retry, not kill the process.
+ * a host mapping of its own: 2 x 160 MiB make 81 920, more than the host's
+ * default vm.max_map_count (65 530); the runner scales this to the host's
+ * limit.  Host mappings are a cache: the kernel must evict and retry, not
+ * kill the process.
  */
 static int run_scatter(void)
 {
-	unsigned long n = SCATTER / PAGE, i;
-	unsigned long *a = mmap(NULL, SCATTER, RW, ANON, -1, 0);
-	unsigned long *b = mmap(NULL, SCATTER, RW, ANON, -1, 0);
+	unsigned long n = scatter_bytes / PAGE, i;
+	unsigned long *a = mmap(NULL, scatter_bytes, RW, ANON, -1, 0);
+	unsigned long *b = mmap(NULL, scatter_bytes, RW, ANON, -1, 0);
 	const unsigned long w = PAGE / sizeof(long);
 
 	if (a == MAP_FAILED || b == MAP_FAILED) {
@@ -636,9 +638,9 @@ static void test_scatter(void)
 {
 	int status, held;
 
-	held = in_child(run_scatter, &status, 20);
+	held = in_child(run_scatter, &status, 20 + (scatter_bytes >> 24));
 	check(held, "two %lu MiB regions touched page by page in turn (%lu pages, a host mapping each) keep every value (%s) %s",
-	      SCATTER >> 20, 2 * SCATTER / PAGE, how(status), sh->note);
+	      scatter_bytes >> 20, 2 * scatter_bytes / PAGE, how(status), sh->note);
 }
 
 int main(int argc, char **argv)
@@ -654,6 +656,10 @@ int main(int argc, char **argv)
 
 	sh = mmap(NULL, sizeof(*sh), RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	for (i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "scatter=", 8)) {
+			scatter_bytes = strtoul(argv[i] + 8, NULL, 0) << 20;
+			argv[i] = "scatter";
+		}
 		for (t = 0; t < sizeof(tests) / sizeof(*tests); t++)
 			if (!strcmp(argv[i], tests[t].name))
 				break;
