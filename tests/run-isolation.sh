@@ -81,6 +81,11 @@ for pid in "${backing[@]}"; do
 	cgt=$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status")
 	[[ $cgt == 0000000000000400 ]] && ok "pid $pid: only SIGSEGV has a handler" ||
 		fail "pid $pid: SigCgt $cgt"
+	if (( $(nproc) > 1 )); then	# skas0.pin: runs where the kernel does
+		cpus=$(awk '/^Cpus_allowed_list:/ {print $2}' "/proc/$pid/status")
+		[[ $cpus =~ ^[0-9]+$ ]] && ok "pid $pid: pinned to one host CPU ($cpus)" ||
+			fail "pid $pid: may run on CPUs $cpus, not pinned with the kernel"
+	fi
 	seccomp=$(awk '/^Seccomp:/ {print $2}' "/proc/$pid/status")
 	[[ $seccomp == 2 ]] && ok "pid $pid: seccomp filter installed" ||
 		fail "pid $pid: Seccomp: $seccomp"

@@ -6,7 +6,8 @@
 #  - guest memory directory unusable (missing, not tmpfs, too small,
 #    noexec) must fall back to a memfd and boot;
 #  - no HOME must fall back for ~/.uml and boot;
-#  - a bad command line gets a clear message.
+#  - a bad command line gets a clear message;
+#  - skas0.pin=0 and a CPU mask set with taskset boot.
 # usage: tests/run-probes.sh KERNEL
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -99,6 +100,14 @@ fi
 boot badparam -- no.such.option=1 init_typo
 booted badparam && has badparam "Unknown kernel command line parameters" && ok "unknown command-line options are reported and boot continues" ||
 	fail "unknown options: status $rc"
+
+boot nopin -- skas0.pin=0
+booted nopin && [[ $rc -eq 0 ]] && ok "skas0.pin=0: boots with CPU placement left to the host" ||
+	fail "skas0.pin=0: status $rc"
+last=$(( $(nproc) - 1 ))
+boot taskset taskset -c "$last" --
+booted taskset && [[ $rc -eq 0 ]] && ok "under taskset -c $last: boots inside the CPU mask it was given" ||
+	fail "under taskset -c $last: status $rc"
 
 summary probes
 [[ $failed -eq 0 ]]
