@@ -10,9 +10,12 @@ rounds=${ROUNDS:-3}
 work=$top/build/bench
 mkdir -p "$work"
 raw=$work/raw.txt
+say() { echo "bench: $*" >&2; }
+if [[ ${BENCH_TABLE_ONLY:-0} == 1 ]]; then	# reprint the table of the last run
+	say "table from $raw"
+else
 : > "$raw"
 gcc -static -O2 -pthread -o "$work/bench" "$top/tests/bench/bench.c" || exit 1
-say() { echo "bench: $*" >&2; }
 
 # boot KERNEL with run.sh; stdout: guest lines, plus boot_to_init measured here
 guest_run() {	# guest_run KERNEL [PREFIX...]
@@ -20,6 +23,7 @@ guest_run() {	# guest_run KERNEL [PREFIX...]
 	t0=$EPOCHREALTIME
 	timeout 600 "$@" "$kernel" mem=512M con=null con0=null,fd:1 skas0.run="$work" \
 		</dev/null 2>&1 | while IFS= read -r line; do
+		line=${line%$'\r'}	# the guest console ends lines with CRLF
 		case $line in
 		BENCH-BOOTED*) awk -v a="$t0" -v b="$EPOCHREALTIME" \
 				'BEGIN { printf "BENCH boot_to_init %.3f\n", (b - a) * 1e6 }' ;;
@@ -93,6 +97,7 @@ scale() {	# KERNEL LABEL
 		setsid "$kernel" mem=64M con=null con0=null,fd:1 skas0.run="$work/idle" \
 			</dev/null >/dev/null 2>&1 &
 		sids+=($!)
+		disown $!	# no "Killed" notice when they are stopped below
 	done
 	sleep 15
 	members() {	# pids of every process in our sessions
@@ -127,6 +132,8 @@ if [[ ${BENCH_SCALE:-1} == 1 ]]; then
 	say "scale: 10 idle kernels for 30 s (upstream)"
 	scale "$upstream" upstream
 fi
+
+fi	# BENCH_TABLE_ONLY
 
 # medians and ratios
 sort -k1,1 -k2,2 -k3,3g "$raw" | awk '
