@@ -268,7 +268,11 @@ static int stub_self_test(void)
 		goto out_close;
 	}
 
-	pid = skas_stub_spawn_raw(fd, 0, STUB_PAGE_BYTES, STUB_CODE);
+	/* any value will do for a probe; the kernel's come from its RNG */
+	mm.secret = (unsigned long)getpid() * 0x9e3779b97f4a7c15UL ^
+		    (unsigned long)time(NULL);
+	pid = skas_stub_spawn_raw(fd, 0, STUB_PAGE_BYTES, STUB_CODE,
+				  mm.secret);
 	if (pid < 0) {
 		err = pid;
 		goto out_unmap;

@@ -13,6 +13,8 @@
  *    how far it got and why it stopped, trap to the kernel.
  *  - stub_segv_handler: record the fault the host reported, trap to the
  *    kernel, which then restores the guest's registers.
+ *  - stub_run_batch_then_resume: run the batch, then go straight back to
+ *    guest code with the registers the kernel left in stub_data.
  */
 #include <asm/unistd.h>
 #include <asm/signal.h>
@@ -49,7 +51,16 @@ struct stub_ucontext {
 
 #define SA_RESTORER_FLAG	0x04000000UL
 
-__attribute__((noreturn, used)) void stub_run_batch(struct stub_data *d)
+/* Built with -ffixed-r15: the compiler never uses, spills or saves it. */
+register unsigned long stub_secret __asm__("r15");
+
+#define SECRET_LO	(stub_secret & 0xffffffffUL)
+#define SECRET_HI	(stub_secret >> 32)
+
+void stub_resume_guest(void) __attribute__((noreturn));
+
+/* Run the queued entries; records how far it got and why it stopped. */
+static long stub_batch_exec(struct stub_data *d)
 {
 	unsigned int i, n = d->batch_len;
 	long ret = 0;
@@ -63,7 +74,8 @@ __attribute__((noreturn, used)) void stub_run_batch(struct stub_data *d)
 		switch (e->op) {
 		case STUB_OP_MMAP:
 			ret = sys6(__NR_mmap, e->addr, e->len, e->prot,
-				   MAP_SHARED | MAP_FIXED, STUB_PHYSMEM_FD,
+				   MAP_SHARED | MAP_FIXED | (SECRET_LO << 32),
+				   STUB_PHYSMEM_FD | (SECRET_HI << 32),
 				   e->offset);
 			if (ret == (long)e->addr)
 				ret = 0;
@@ -71,10 +83,11 @@ __attribute__((noreturn, used)) void stub_run_batch(struct stub_data *d)
 				ret = -14;	/* EFAULT: placed elsewhere */
 			break;
 		case STUB_OP_MUNMAP:
-			ret = sys2(__NR_munmap, e->addr, e->len);
+			ret = sys4(__NR_munmap, e->addr, e->len, 0, stub_secret);
 			break;
 		case STUB_OP_MPROTECT:
-			ret = sys3(__NR_mprotect, e->addr, e->len, e->prot);
+			ret = sys4(__NR_mprotect, e->addr, e->len, e->prot,
+				   stub_secret);
 			break;
 		default:
 			ret = -22;		/* EINVAL: unknown op */
@@ -86,7 +99,25 @@ __attribute__((noreturn, used)) void stub_run_batch(struct stub_data *d)
 
 	d->batch_done = i;
 	d->batch_err = ret;
+	return ret;
+}
+
+__attribute__((noreturn, used)) void stub_run_batch(struct stub_data *d)
+{
+	stub_batch_exec(d);
 	stub_trap_to_kernel();
+}
+
+/*
+ * Run the batch, then continue in guest code (stub_resume_guest) with no
+ * stop in between.  A failure traps to the kernel instead.
+ */
+__attribute__((noreturn, used))
+void stub_run_batch_then_resume(struct stub_data *d)
+{
+	if (stub_batch_exec(d))
+		stub_trap_to_kernel();
+	stub_resume_guest();
 }
 
 __attribute__((noreturn, used))
@@ -130,11 +161,14 @@ static __attribute__((noreturn)) void stub_fail(int code)
 }
 
 /*
- * Defence in depth: guest code only ever runs under PTRACE_SYSEMU, which
- * stops every system call before seccomp sees it.  Should guest code ever
- * run outside it, the only host calls it can make are the batch's own:
- * munmap, mprotect, and mmap of the physical-memory file, shared and fixed.
- * Anything else (another call, the 32-bit or x32 ABI) kills the process.
+ * Every guest system call must stop for the kernel.  Under PTRACE_SYSEMU
+ * the host stops it before seccomp sees it.  After the resume entry guest
+ * code runs under PTRACE_CONT, and this filter sends its calls to the
+ * kernel (SECCOMP_RET_TRACE, a ptrace stop), all but the stub's own:
+ * munmap, mprotect and mmap of the physical-memory file, shared and
+ * fixed, each carrying this process's secret.  Guest code can jump onto
+ * the stub's syscall instructions but cannot know the secret.  Other ABIs
+ * (32-bit, x32) kill the process.
  *
  * One exception: a call into the host's vsyscall page is emulated by the
  * host without a syscall stop, but after asking seccomp.  Those three
@@ -145,6 +179,7 @@ static __attribute__((noreturn)) void stub_fail(int code)
 #define SD_NR		__builtin_offsetof(struct seccomp_data, nr)
 #define SD_IP_HI	(__builtin_offsetof(struct seccomp_data, instruction_pointer) + 4)
 #define SD_ARG_LO(n)	(__builtin_offsetof(struct seccomp_data, args) + 8 * (n))
+#define SD_ARG_HI(n)	(SD_ARG_LO(n) + 4)
 
 #define LOAD(off)		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
 #define IF_EQ(k, jt, jf)	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (jt), (jf))
@@ -159,33 +194,50 @@ static long stub_confine(void)
 		/* 3 */	LOAD(SD_NR),
 		/* 4 */	IF_EQ(__NR_munmap, 6, 0),		/* -> 11 */
 		/* 5 */	IF_EQ(__NR_mprotect, 5, 0),		/* -> 11 */
-		/* 6 */	IF_EQ(__NR_mmap, 5, 0),			/* -> 12 */
-		/* 7 */	IF_EQ(__NR_gettimeofday, 10, 0),	/* -> 18 */
-		/* 8 */	IF_EQ(__NR_time, 9, 0),			/* -> 18 */
-		/* 9 */	IF_EQ(__NR_getcpu, 8, 0),		/* -> 18 */
-		/* 10 */ RETURN(SECCOMP_RET_KILL_PROCESS),
-		/* 11 */ RETURN(SECCOMP_RET_ALLOW),
-		/* 12: mmap, with fd and flags as the batch runner passes them */
+		/* 6 */	IF_EQ(__NR_mmap, 9, 0),			/* -> 16 */
+		/* 7 */	IF_EQ(__NR_gettimeofday, 19, 0),	/* -> 27 */
+		/* 8 */	IF_EQ(__NR_time, 18, 0),		/* -> 27 */
+		/* 9 */	IF_EQ(__NR_getcpu, 17, 0),		/* -> 27 */
+		/* 10 */ RETURN(SECCOMP_RET_TRACE),
+		/* 11: munmap, mprotect: the secret as 4th argument */
+		LOAD(SD_ARG_LO(3)),
+		/* 12 */ IF_EQ(SECRET_LO, 0, 2),		/* else -> 15 */
+		/* 13 */ LOAD(SD_ARG_HI(3)),
+		/* 14 */ IF_EQ(SECRET_HI, 11, 0),		/* -> 26 */
+		/* 15 */ RETURN(SECCOMP_RET_TRACE),
+		/* 16: mmap: fd and flags as the batch runner passes them */
 		LOAD(SD_ARG_LO(4)),
-		/* 13 */ IF_EQ(STUB_PHYSMEM_FD, 0, 3),		/* else -> 17 */
-		/* 14 */ LOAD(SD_ARG_LO(3)),
-		/* 15 */ IF_EQ(MAP_SHARED | MAP_FIXED, 0, 1),	/* else -> 17 */
-		/* 16 */ RETURN(SECCOMP_RET_ALLOW),
-		/* 17 */ RETURN(SECCOMP_RET_KILL_PROCESS),
-		/* 18: a vsyscall, if it comes from the top of the address space */
+		/* 17 */ IF_EQ(STUB_PHYSMEM_FD, 0, 7),		/* else -> 25 */
+		/* 18 */ LOAD(SD_ARG_HI(4)),
+		/* 19 */ IF_EQ(SECRET_HI, 0, 5),		/* else -> 25 */
+		/* 20 */ LOAD(SD_ARG_LO(3)),
+		/* 21 */ IF_EQ(MAP_SHARED | MAP_FIXED, 0, 3),	/* else -> 25 */
+		/* 22 */ LOAD(SD_ARG_HI(3)),
+		/* 23 */ IF_EQ(SECRET_LO, 2, 0),		/* -> 26 */
+		/* 24 */ RETURN(SECCOMP_RET_TRACE),
+		/* 25 */ RETURN(SECCOMP_RET_TRACE),
+		/* 26 */ RETURN(SECCOMP_RET_ALLOW),
+		/* 27: a vsyscall, if it comes from the top of the address space */
 		LOAD(SD_IP_HI),
-		/* 19 */ IF_EQ(0xffffffff, 0, 1),
-		/* 20 */ RETURN(SECCOMP_RET_TRAP),
-		/* 21 */ RETURN(SECCOMP_RET_KILL_PROCESS),
+		/* 28 */ IF_EQ(0xffffffff, 0, 1),
+		/* 29 */ RETURN(SECCOMP_RET_TRAP),
+		/* 30 */ RETURN(SECCOMP_RET_TRACE),
 	};
 	struct sock_fprog prog = {
 		.len = sizeof(filter) / sizeof(filter[0]),
 		.filter = filter,
 	};
+	volatile unsigned char *wipe = (volatile unsigned char *)filter;
+	unsigned long i;
+	long ret;
 
 	if (sys6(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0))
 		return -1;
-	return sys3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog);
+	ret = sys3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog);
+	/* the filter sat on the stub stack, which guest code can read */
+	for (i = 0; i < sizeof(filter); i++)
+		wipe[i] = 0;
+	return ret;
 }
 
 __attribute__((noreturn, used)) void stub_init(unsigned long code)

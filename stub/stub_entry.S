@@ -21,6 +21,45 @@ stub_page_start:
 	jmp	stub_segv_handler
 	.org	STUB_ENTRY_INIT
 	jmp	stub_init
+	.org	STUB_ENTRY_RESUME
+	jmp	stub_run_batch_then_resume
+
+#define RR(n)	(stub_page_start + STUB_PAGE_BYTES + STUB_RESUME_OFFSET + 8 * STUB_RR_##n)(%rip)
+
+/*
+ * The batch ran; go back to guest code with every register as the kernel
+ * left it in stub_data.resume_regs, without a stop in between.  First
+ * wipe the stub stack: the batch runner's frames may hold the secret.
+ * Only %rip-relative loads from here on, so no register is needed to hold
+ * an address; eflags goes first because popfq needs a stack, and the
+ * saved word serves as one.
+ */
+	.globl	stub_resume_guest
+stub_resume_guest:
+	leaq	(stub_page_start + STUB_PAGE_BYTES * 2)(%rip), %rdi
+	movl	$(STUB_PAGE_BYTES / 8), %ecx
+	xorl	%eax, %eax
+	cld
+	rep stosq
+	leaq	RR(EFLAGS), %rsp
+	popfq
+	movq	RR(R15), %r15
+	movq	RR(R14), %r14
+	movq	RR(R13), %r13
+	movq	RR(R12), %r12
+	movq	RR(RBP), %rbp
+	movq	RR(RBX), %rbx
+	movq	RR(R11), %r11
+	movq	RR(R10), %r10
+	movq	RR(R9), %r9
+	movq	RR(R8), %r8
+	movq	RR(RAX), %rax
+	movq	RR(RCX), %rcx
+	movq	RR(RDX), %rdx
+	movq	RR(RSI), %rsi
+	movq	RR(RDI), %rdi
+	movq	RR(RSP), %rsp
+	jmpq	*RR(RIP)
 
 /*
  * Entered once, at the ELF entry point, from wherever the host loaded us.
@@ -29,6 +68,7 @@ stub_page_start:
  *	%rdi	address of the stub code page (STUB_CODE)
  *	%rsi	offset of the code page in the physical-memory file
  *	%rdx	offset of the data pages in the physical-memory file
+ *	%r15	the secret for this process's own syscalls (left there)
  * Map both at the top of the address space, move onto the stub stack and
  * continue in the mapped copy, which can then remove everything else.
  */

@@ -31,6 +31,7 @@
 #define OFF_SPARE	(4 * STUB_PAGE_BYTES)
 #define GUEST_CODE	0x400000UL
 #define SPARE_ADDR	0x500000UL
+#define SECRET		0x5ec2e7a11ce5b0b5UL	/* the kernel's come from its RNG */
 
 static int passed, failed;
 static int physmem;
@@ -110,6 +111,7 @@ static int spawn_stub(int image)
 	regs.rdi = CODE_ADDR;
 	regs.rsi = OFF_CODE;
 	regs.rdx = OFF_DATA;
+	regs.r15 = SECRET;
 	ptrace(PTRACE_SETREGS, pid, 0, &regs);
 	ptrace(PTRACE_CONT, pid, 0, 0);
 	sig = wait_stop(pid);
@@ -177,6 +179,7 @@ static int run_batch(int pid, unsigned int n)
 	regs.rip = CODE_ADDR + STUB_ENTRY_BATCH;
 	regs.rsp = DATA_ADDR + STUB_DATA_BYTES - 8;
 	regs.rdi = DATA_ADDR;
+	regs.r15 = SECRET;
 	data->batch_len = n;
 	data->batch_done = ~0U;
 	ptrace(PTRACE_SETREGS, pid, 0, &regs);
@@ -286,36 +289,146 @@ static void test_faults(int pid)
 	      data->fault.addr, data->fault.error_code);
 }
 
-/* Guest code reaching a syscall instruction: only SYSEMU may see it. */
-static void test_confinement(int image)
+/* Spawn a stub with a page of guest code: syscall ; int3 at GUEST_CODE + 64 */
+static int spawn_with_guest_code(int image)
 {
-	/* syscall ; int3 */
 	static const unsigned char code[] = { 0x0f, 0x05, 0xcc };
-	struct user_regs_struct regs;
-	int pid = spawn_stub(image), status, sig;
+	int pid = spawn_stub(image);
 
 	pwrite(physmem, code, sizeof(code), OFF_GUEST + 64);
 	queue(0, STUB_OP_MMAP, GUEST_CODE, STUB_PAGE_BYTES,
 	      PROT_READ | PROT_EXEC, OFF_GUEST);
 	run_batch(pid, 1);
+	ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_EXITKILL |
+	       PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP);
+	return pid;
+}
 
-	ptrace(PTRACE_SETOPTIONS, pid, 0,
-	       PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD);
-	ptrace(PTRACE_GETREGS, pid, 0, &regs);
-	regs.rip = GUEST_CODE + 64;
-	regs.rax = SYS_getpid;
-	ptrace(PTRACE_SETREGS, pid, 0, &regs);
+static int stop_event(int status)
+{
+	return WIFSTOPPED(status) ? status >> 16 : -1;
+}
+
+/* Guest code reaching a syscall instruction always stops for the kernel. */
+static void test_confinement(int image)
+{
+	struct user_regs_struct regs, start;
+	int pid = spawn_with_guest_code(image), status, sig;
+
+	ptrace(PTRACE_GETREGS, pid, 0, &start);
+	start.rip = GUEST_CODE + 64;
+	start.rax = SYS_getpid;
+	ptrace(PTRACE_SETREGS, pid, 0, &start);
 	ptrace(PTRACE_SYSEMU, pid, 0, 0);
 	sig = wait_stop(pid);
 	check(sig == (SIGTRAP | 0x80),
 	      "under PTRACE_SYSEMU a guest syscall stops for the kernel (sig 0x%x)", sig);
 
+	ptrace(PTRACE_SETREGS, pid, 0, &start);
+	ptrace(PTRACE_CONT, pid, 0, 0);
+	waitpid(pid, &status, __WALL);
+	check(stop_event(status) == PTRACE_EVENT_SECCOMP,
+	      "under PTRACE_CONT getpid() from guest code stops for the kernel by seccomp (status 0x%x)",
+	      status);
+
+	/* the stub's own call, as guest code would forge it: wrong secret */
+	regs = start;
+	regs.rax = SYS_mmap;
+	regs.rdi = SPARE_ADDR;
+	regs.rsi = STUB_PAGE_BYTES;
+	regs.rdx = PROT_READ | PROT_WRITE;
+	regs.r10 = (MAP_SHARED | MAP_FIXED) | ((SECRET ^ 1) << 32);
+	regs.r8 = STUB_PHYSMEM_FD | (SECRET & ~0xffffffffUL);
+	regs.r9 = 0;
 	ptrace(PTRACE_SETREGS, pid, 0, &regs);
 	ptrace(PTRACE_CONT, pid, 0, 0);
 	waitpid(pid, &status, __WALL);
-	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
-	      "outside SYSEMU, getpid() from guest code kills the process with SIGSYS (status 0x%x)",
+	check(stop_event(status) == PTRACE_EVENT_SECCOMP && !mapped_with(pid, SPARE_ADDR, NULL),
+	      "an mmap of guest memory from guest code with a wrong secret stops for the kernel, maps nothing (status 0x%x)",
 	      status);
+
+	regs.rax = SYS_mprotect;
+	regs.rdi = CODE_ADDR;
+	regs.rdx = PROT_READ | PROT_WRITE | PROT_EXEC;
+	regs.r10 = 0;
+	ptrace(PTRACE_SETREGS, pid, 0, &regs);
+	ptrace(PTRACE_CONT, pid, 0, 0);
+	waitpid(pid, &status, __WALL);
+	check(stop_event(status) == PTRACE_EVENT_SECCOMP && mapped_with(pid, CODE_ADDR, "r-xs"),
+	      "an mprotect from guest code without the secret stops for the kernel, changes nothing (status 0x%x)",
+	      status);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
+}
+
+static int stack_holds_secret(void)
+{
+	const unsigned long *w = (const unsigned long *)data->stack;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(data->stack) / sizeof(*w); i++)
+		if (w[i] == SECRET || (w[i] >> 32) == (SECRET & 0xffffffff) ||
+		    (w[i] >> 32) == (SECRET >> 32))
+			return 1;
+	return 0;
+}
+
+/* The resume entry: run the batch, land in guest code with every register. */
+static void test_resume(int image)
+{
+	struct user_regs_struct regs, want, got;
+	int pid = spawn_with_guest_code(image), sig, ok;
+
+	ptrace(PTRACE_GETREGS, pid, 0, &want);
+	want.rip = GUEST_CODE + 66;		/* the int3 */
+	want.rsp = 0x1234560;
+	want.eflags = 0x203;			/* CF set */
+	want.r15 = 0x1515151515151515UL;
+	want.r14 = 14; want.r13 = 13; want.r12 = 12; want.rbp = 0xbb;
+	want.rbx = 0xb; want.r11 = 11; want.r10 = 10; want.r9 = 9;
+	want.r8 = 8; want.rax = 0xa; want.rcx = 0xc; want.rdx = 0xd;
+	want.rsi = 0x51; want.rdi = 0xd1;
+	memcpy(data->resume_regs, &want, sizeof(data->resume_regs));
+
+	queue(0, STUB_OP_MMAP, SPARE_ADDR, STUB_PAGE_BYTES, PROT_READ, OFF_SPARE);
+	data->batch_len = 1;
+	data->batch_done = ~0U;
+	regs = want;
+	regs.rip = CODE_ADDR + STUB_ENTRY_RESUME;
+	regs.rsp = DATA_ADDR + STUB_DATA_BYTES - 8;
+	regs.rdi = DATA_ADDR;
+	regs.r15 = SECRET;
+	regs.eflags = 0x202;
+	ptrace(PTRACE_SETREGS, pid, 0, &regs);
+	ptrace(PTRACE_CONT, pid, 0, 0);
+	sig = wait_stop(pid);
+	ptrace(PTRACE_GETREGS, pid, 0, &got);
+	got.rip--;				/* past the int3 */
+	ok = sig == SIGTRAP && data->batch_done == 1 &&
+	     mapped_with(pid, SPARE_ADDR, "r--s") &&
+	     got.rip == want.rip && got.rsp == want.rsp &&
+	     (got.eflags & 0xff) == (want.eflags & 0xff) &&
+	     got.r15 == want.r15 && got.r14 == want.r14 && got.r13 == want.r13 &&
+	     got.r12 == want.r12 && got.rbp == want.rbp && got.rbx == want.rbx &&
+	     got.r11 == want.r11 && got.r10 == want.r10 && got.r9 == want.r9 &&
+	     got.r8 == want.r8 && got.rax == want.rax && got.rcx == want.rcx &&
+	     got.rdx == want.rdx && got.rsi == want.rsi && got.rdi == want.rdi;
+	check(ok, "resume entry: batch ran, guest code reached with every register as saved (sig %d, rip %llx, r15 %llx, flags %llx)",
+	      sig, got.rip, got.r15, got.eflags);
+	check(!stack_holds_secret(), "resume entry: the secret is nowhere on the stub stack afterwards");
+
+	queue(0, 99, SPARE_ADDR, STUB_PAGE_BYTES, 0, 0);
+	data->batch_len = 1;
+	ptrace(PTRACE_SETREGS, pid, 0, &regs);
+	ptrace(PTRACE_CONT, pid, 0, 0);
+	sig = wait_stop(pid);
+	ptrace(PTRACE_GETREGS, pid, 0, &got);
+	check(sig == SIGTRAP && got.rip - CODE_ADDR < STUB_PAGE_BYTES &&
+	      data->batch_done == 0 && data->batch_err == -EINVAL,
+	      "resume entry: a failing batch traps in the stub with its errno, never reaching guest code (rip %llx, err %ld)",
+	      got.rip, data->batch_err);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
 }
 
 int main(int argc, char **argv)
@@ -350,6 +463,7 @@ int main(int argc, char **argv)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, __WALL);
 	test_confinement(image);
+	test_resume(image);
 
 	printf("stub: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

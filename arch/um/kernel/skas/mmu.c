@@ -9,6 +9,7 @@
  */
 #include <linux/init.h>
 #include <linux/mm.h>
+#include <linux/random.h>
 #include <linux/sched.h>
 #include <asm/page.h>
 #include <asm/mmu_context.h>
@@ -40,7 +41,7 @@ void __init skas_stub_install(int physmem_fd)
 int init_new_context(struct task_struct *task, struct mm_struct *mm)
 {
 	struct mm_id *id = &mm->context.id;
-	unsigned long data;
+	unsigned long data, secret = get_random_u64();
 	int pid;
 
 	data = __get_free_pages(GFP_KERNEL | __GFP_ZERO, STUB_DATA_ORDER);
@@ -48,7 +49,7 @@ int init_new_context(struct task_struct *task, struct mm_struct *mm)
 		return -ENOMEM;
 
 	block_signals_trace();
-	pid = skas_stub_spawn(__pa(data));
+	pid = skas_stub_spawn(__pa(data), secret);
 	unblock_signals_trace();
 	if (pid < 0) {
 		free_pages(data, STUB_DATA_ORDER);
@@ -57,6 +58,7 @@ int init_new_context(struct task_struct *task, struct mm_struct *mm)
 
 	*id = (struct mm_id) {
 		.pid = pid, .stack = data, .cpu = skas_cpu_inherited(),
+		.secret = secret,
 	};
 	return 0;
 }

@@ -43,7 +43,7 @@ static void batch_report_failure(struct mm_id *mm, struct stub_data *d)
 	struct stub_batch_entry *e = &d->batch[d->batch_done];
 
 	printk(UM_KERN_ERR "skas0: host process %d: batch entry %u of %d (op %u, addr 0x%lx, len 0x%lx, prot %d) failed: %s\n",
-	       mm->pid, d->batch_done, mm->queued, e->op, e->addr, e->len,
+	       mm->pid, d->batch_done, d->batch_len, e->op, e->addr, e->len,
 	       e->prot, strerror((int)-d->batch_err));
 }
 
@@ -60,6 +60,7 @@ static int batch_run(struct mm_id *mm)
 	d->batch_done = 0;
 	d->batch_err = -EIO;	/* stays if the stub never reports */
 
+	batch_regs[HOST_R15] = mm->secret;
 	if (ptrace(PTRACE_SETREGS, mm->pid, 0, batch_regs))
 		err = -errno;
 	else
@@ -87,6 +88,76 @@ int syscall_stub_flush(struct mm_id *mm)
 			err = ran;
 	}
 	return err;
+}
+
+/*
+ * The register layout the stub's resume entry restores is the host's
+ * struct user_regs_struct: stub-data.h names the slots it uses.
+ */
+_Static_assert(HOST_R15 == STUB_RR_R15 && HOST_AX == STUB_RR_RAX &&
+	      HOST_DI == STUB_RR_RDI && HOST_IP == STUB_RR_RIP &&
+	      HOST_EFLAGS == STUB_RR_EFLAGS && HOST_SP == STUB_RR_RSP &&
+	      MAX_REG_NR >= STUB_RESUME_REGS, "stub resume register layout");
+
+#define X86_EFLAGS_TF	0x100
+#define X86_EFLAGS_DF	0x400
+#define X86_EFLAGS_AC	0x40000
+#define USER64_CS	0x33
+
+/*
+ * Can the queued batch ride on the guest's own resume?  The stub's resume
+ * entry runs it and then restores the guest registers itself, so the
+ * guest must be in 64-bit code and not single-stepping (popfq would trap
+ * inside the stub).
+ */
+int skas_batch_can_resume(struct mm_id *mm, const unsigned long *guest)
+{
+	return mm->queued && !mm->failed && guest[HOST_CS] == USER64_CS &&
+	       !(guest[HOST_EFLAGS] & X86_EFLAGS_TF);
+}
+
+/*
+ * Hand the queued batch to the stub's resume entry: entry gets the
+ * registers to start it with, stub_data the guest's to end with.  The
+ * guest's segment bases stay as they are: the stub does not use them.
+ */
+void skas_batch_prepare_resume(struct mm_id *mm, const unsigned long *guest,
+			       unsigned long *entry)
+{
+	struct stub_data *d = batch_page(mm);
+
+	d->batch_len = mm->queued;
+	d->batch_done = 0;
+	d->batch_err = -EIO;	/* stays if the stub never reports */
+	memcpy(d->resume_regs, guest, sizeof(d->resume_regs));
+
+	memcpy(entry, guest, MAX_REG_NR * sizeof(long));
+	entry[HOST_IP] = STUB_CODE + STUB_ENTRY_RESUME;
+	entry[HOST_SP] = STUB_DATA + STUB_DATA_BYTES - sizeof(long);
+	entry[HOST_DI] = STUB_DATA;
+	entry[HOST_R15] = mm->secret;
+	entry[HOST_EFLAGS] &= ~(X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_AC);
+	entry[HOST_ORIG_AX] = -1;
+
+	mm->queued = 0;
+	mm->resume_pending = 1;
+}
+
+/*
+ * The stub trapped back from its resume entry instead of going on to guest
+ * code: an entry failed.  Its error is kept for the next sync, which
+ * decides (guest_sync_host()).
+ */
+void skas_batch_resume_failed(struct mm_id *mm)
+{
+	struct stub_data *d = batch_page(mm);
+	int err = d->batch_err ? (int)d->batch_err : -EIO;
+
+	if (d->batch_done < STUB_BATCH_MAX && err != -ENOMEM)
+		batch_report_failure(mm, d);
+	mm->resume_pending = 0;
+	if (!mm->failed)
+		mm->failed = err;
 }
 
 /* A free batch slot, running the batch first when it is full. */

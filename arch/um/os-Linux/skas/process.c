@@ -272,7 +272,7 @@ int stub_resume_until_trap(int pid, int inject_sig)
 
 static int spawn_finish_setup(int pid, unsigned long long code_offset,
 			      unsigned long long data_offset,
-			      unsigned long code_addr)
+			      unsigned long code_addr, unsigned long secret)
 {
 	unsigned long regs[MAX_REG_NR];
 	int status, sig;
@@ -282,12 +282,14 @@ static int spawn_finish_setup(int pid, unsigned long long code_offset,
 		goto died;
 
 	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
-		   PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL) ||
+		   PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP |
+		   PTRACE_O_EXITKILL) ||
 	    ptrace(PTRACE_GETREGS, pid, 0, regs))
 		return -errno;
 	regs[HOST_DI] = code_addr;
 	regs[HOST_SI] = code_offset;
 	regs[HOST_DX] = data_offset;
+	regs[HOST_R15] = secret;
 	if (ptrace(PTRACE_SETREGS, pid, 0, regs))
 		return -errno;
 
@@ -319,7 +321,8 @@ died:
  * Returns the host pid, stopped and ready, or -errno.
  */
 int skas_stub_spawn_raw(int physmem_fd, unsigned long long code_offset,
-			unsigned long long data_offset, unsigned long code_addr)
+			unsigned long long data_offset, unsigned long code_addr,
+			unsigned long secret)
 {
 	struct spawn_request req = { physmem_fd, stub_image_fd };
 	sigset_t all, saved;
@@ -338,7 +341,8 @@ int skas_stub_spawn_raw(int physmem_fd, unsigned long long code_offset,
 	if (err)
 		return err;
 
-	err = spawn_finish_setup(pid, code_offset, data_offset, code_addr);
+	err = spawn_finish_setup(pid, code_offset, data_offset, code_addr,
+				 secret);
 	if (err) {
 		os_kill_ptraced_process(pid, 1);
 		return err;
@@ -352,10 +356,10 @@ void skas_stub_set_physmem(int fd, unsigned long long code_offset)
 	skas_code_offset = code_offset;
 }
 
-int skas_stub_spawn(unsigned long long data_offset)
+int skas_stub_spawn(unsigned long long data_offset, unsigned long secret)
 {
 	return skas_stub_spawn_raw(skas_physmem_fd, skas_code_offset,
-				   data_offset, STUB_CODE);
+				   data_offset, STUB_CODE, secret);
 }
 
 /* ------------------------------------------------------------ run loop */
@@ -443,22 +447,83 @@ static void guest_sync_host(struct mm_id *mm)
 	}
 }
 
+/*
+ * Start the guest again.  If the address space changed, the batch rides
+ * along: the stub's resume entry runs it and continues in guest code by
+ * itself, under PTRACE_CONT, where its seccomp filter turns guest system
+ * calls into stops for us.  Otherwise (or if that is not possible) the
+ * batch runs first, and the guest under PTRACE_SYSEMU.
+ */
 static void guest_enter(int pid, struct uml_pt_regs *regs)
 {
+	static unsigned long entry[MAX_REG_NR];
 	struct mm_id *mm = current_mm_id();
+	unsigned long *start = regs->gp;
 	int err, op;
 
 	skas_cpu_follow(mm);
-	guest_sync_host(mm);
-	if (ptrace(PTRACE_SETREGS, pid, 0, regs->gp))
+	if (!singlestepping() && skas_batch_can_resume(mm, regs->gp)) {
+		skas_batch_prepare_resume(mm, regs->gp, entry);
+		start = entry;
+	} else {
+		guest_sync_host(mm);
+	}
+	if (ptrace(PTRACE_SETREGS, pid, 0, start))
 		guest_cannot_continue("PTRACE_SETREGS", -errno);
 	err = guest_fp_load(pid, regs);
 	if (err)
 		guest_cannot_continue("restoring FP registers", err);
 
-	op = singlestepping() ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU;
+	if (start == entry)
+		op = PTRACE_CONT;
+	else
+		op = singlestepping() ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU;
 	if (ptrace(op, pid, 0, 0))
-		guest_cannot_continue("PTRACE_SYSEMU", -errno);
+		guest_cannot_continue("resuming the guest", -errno);
+}
+
+/*
+ * Wait for the guest to stop; a syscall stop (SIGTRAP | 0x80) also when
+ * the stub's seccomp filter caught it rather than PTRACE_SYSEMU.
+ */
+static int guest_wait_stop(int pid, int *status)
+{
+	int sig = stub_wait_stop(pid, status);
+
+	if (sig < 0)
+		skas_host_process_lost();
+	if (sig == SIGTRAP && (*status >> 16) == PTRACE_EVENT_SECCOMP)
+		sig = SIGTRAP | 0x80;
+	return sig;
+}
+
+/*
+ * The first stop after a resume entry.  In guest code, the batch ran: a
+ * guest stop like any other (0).  In the stub, the batch failed and the
+ * stub trapped (1: nothing for the guest; the next sync deals with it);
+ * anything else there is passed over until it does.
+ */
+static int resume_stop_in_stub(int pid, int *sig, int *status,
+			       unsigned long *stop_regs, struct mm_id *mm)
+{
+	for (;;) {
+		if (stop_regs[HOST_IP] - STUB_CODE >= STUB_PAGE_BYTES) {
+			mm->resume_pending = 0;
+			if (evicted_pid == mm->pid)
+				evicted_pid = 0;	/* mapping works again */
+			return 0;
+		}
+		if (*sig == SIGTRAP) {
+			skas_batch_resume_failed(mm);
+			return 1;
+		}
+		if (*sig == SIGSEGV || *sig == SIGBUS || *sig == SIGILL ||
+		    *sig == SIGFPE || ptrace(PTRACE_CONT, pid, 0, 0))
+			guest_cannot_continue("running the stub's batch", -EFAULT);
+		*sig = guest_wait_stop(pid, status);
+		if (ptrace(PTRACE_GETREGS, pid, 0, stop_regs))
+			guest_cannot_continue("PTRACE_GETREGS", -errno);
+	}
 }
 
 /*
@@ -578,6 +643,8 @@ static void guest_stopped(int pid, int sig, struct uml_pt_regs *regs)
 
 void userspace(struct uml_pt_regs *regs, unsigned long *aux_fp_regs)
 {
+	static unsigned long stop_regs[MAX_REG_NR];
+	struct mm_id *mm;
 	int pid, sig, status;
 
 	interrupt_end();
@@ -586,14 +653,17 @@ void userspace(struct uml_pt_regs *regs, unsigned long *aux_fp_regs)
 		current_mm_sync();
 
 		pid = userspace_pid[0];
+		mm = current_mm_id();
 		guest_enter(pid, regs);
-		sig = stub_wait_stop(pid, &status);
-		if (sig < 0)
-			skas_host_process_lost();
+		sig = guest_wait_stop(pid, &status);
 
-		regs->is_user = 1;
-		if (ptrace(PTRACE_GETREGS, pid, 0, regs->gp))
+		if (ptrace(PTRACE_GETREGS, pid, 0, stop_regs))
 			guest_cannot_continue("PTRACE_GETREGS", -errno);
+		if (mm->resume_pending &&
+		    resume_stop_in_stub(pid, &sig, &status, stop_regs, mm))
+			continue;
+		memcpy(regs->gp, stop_regs, sizeof(stop_regs));
+		regs->is_user = 1;
 		fp_live_regs = regs;
 		fp_live_pid = pid;
 		UPT_SYSCALL_NR(regs) = -1;

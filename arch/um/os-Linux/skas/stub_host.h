@@ -8,4 +8,10 @@ extern int skas_physmem_fd;
 
 int stub_resume_until_trap(int pid, int inject_sig);
 
+struct mm_id;
+int skas_batch_can_resume(struct mm_id *mm, const unsigned long *guest);
+void skas_batch_prepare_resume(struct mm_id *mm, const unsigned long *guest,
+			       unsigned long *entry);
+void skas_batch_resume_failed(struct mm_id *mm);
+
 #endif

@@ -12,6 +12,8 @@ struct mm_id {
 	int queued;		/* batch entries written but not yet run */
 	int failed;		/* -errno of a batch entry that failed, or 0 */
 	int cpu;		/* host CPU it is pinned to, plus 1; 0: not pinned */
+	int resume_pending;	/* the stub runs a batch, then guest code */
+	unsigned long secret;	/* its stub's syscalls carry it; see stub-data.h */
 };
 
 void __switch_mm(struct mm_id *mm_idp);

@@ -35,8 +35,9 @@ extern int skas_stub_image_load(const void *elf, unsigned long len,
 extern const char *skas_stub_image_kind(void);
 extern int skas_stub_spawn_raw(int physmem_fd, unsigned long long code_offset,
 			       unsigned long long data_offset,
-			       unsigned long code_addr);
-extern int skas_stub_spawn(unsigned long long data_offset);
+			       unsigned long code_addr, unsigned long secret);
+extern int skas_stub_spawn(unsigned long long data_offset,
+			   unsigned long secret);
 extern void skas_stub_set_physmem(int fd, unsigned long long code_offset);
 extern const char *skas_stub_exit_reason(int code);
 

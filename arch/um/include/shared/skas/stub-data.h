@@ -10,7 +10,8 @@
  *
  *   STUB_CODE   one page, read+exec, mapped from the physical-memory file
  *   STUB_DATA   STUB_DATA_PAGES pages, read+write, shared with the kernel:
- *               page 0: struct stub_data header and the batch queue
+ *               page 0: struct stub_data header, the guest registers for
+ *                       the resume entry, and the batch queue
  *               page 1: stack for the batch runner and the SIGSEGV handler
  */
 #ifndef __SKAS0_STUB_DATA_H
@@ -22,6 +23,41 @@
 #define STUB_ENTRY_BATCH	0x00
 #define STUB_ENTRY_SEGV		0x20
 #define STUB_ENTRY_INIT		0x40
+#define STUB_ENTRY_RESUME	0x60
+
+/*
+ * The stub's own host syscalls carry a per-process secret, which its
+ * seccomp filter checks: munmap and mprotect in their unused 4th argument,
+ * mmap in the upper halves of flags (low word of the secret) and fd (high
+ * word), which the host ignores.  The kernel hands it over in %r15 when it
+ * starts the stub; it never sits in memory the guest can read.
+ */
+#define STUB_SECRET_REG		r15
+
+/*
+ * stub_data.resume_regs: guest registers for the resume entry, in the
+ * order of the host's struct user_regs_struct (x86-64).
+ */
+#define STUB_RESUME_REGS	27
+#define STUB_RESUME_OFFSET	64	/* of resume_regs in struct stub_data */
+#define STUB_RR_R15	0
+#define STUB_RR_R14	1
+#define STUB_RR_R13	2
+#define STUB_RR_R12	3
+#define STUB_RR_RBP	4
+#define STUB_RR_RBX	5
+#define STUB_RR_R11	6
+#define STUB_RR_R10	7
+#define STUB_RR_R9	8
+#define STUB_RR_R8	9
+#define STUB_RR_RAX	10
+#define STUB_RR_RCX	11
+#define STUB_RR_RDX	12
+#define STUB_RR_RSI	13
+#define STUB_RR_RDI	14
+#define STUB_RR_RIP	16
+#define STUB_RR_EFLAGS	18
+#define STUB_RR_RSP	19
 
 /* The only descriptor a backing process holds: the physical-memory file. */
 #define STUB_PHYSMEM_FD		3
@@ -61,7 +97,7 @@ struct stub_fault {
 	unsigned long trap_no;		/* 14 for a page fault */
 };
 
-#define STUB_HEADER_BYTES	64
+#define STUB_HEADER_BYTES	(STUB_RESUME_OFFSET + 8 * STUB_RESUME_REGS + 40)
 #define STUB_BATCH_MAX \
 	((STUB_PAGE_BYTES - STUB_HEADER_BYTES) / sizeof(struct stub_batch_entry))
 
@@ -74,8 +110,15 @@ struct stub_data {
 	long batch_err;
 	/* Written by the stub's SIGSEGV handler. */
 	struct stub_fault fault;
-	unsigned char header_pad[STUB_HEADER_BYTES - 16 -
+	unsigned char header_pad[STUB_RESUME_OFFSET - 16 -
 				 sizeof(struct stub_fault)];
+	/*
+	 * Written by the kernel before it starts the resume entry: where the
+	 * stub goes once the batch has run, with every register as here.
+	 */
+	unsigned long resume_regs[STUB_RESUME_REGS];
+	unsigned char resume_pad[STUB_HEADER_BYTES - STUB_RESUME_OFFSET -
+				 8 * STUB_RESUME_REGS];
 
 	struct stub_batch_entry batch[STUB_BATCH_MAX];
 
