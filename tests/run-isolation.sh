@@ -13,8 +13,10 @@ set -uo pipefail
 kernel=$(readlink -f "$1")
 work=$top/build/isolation
 rm -rf "$work"; mkdir -p "$work"
+gcc -static -O2 -pthread -o "$work/spawner" "$here/isolation/spawner.c" || fail "building spawner"
 cat > "$work/run.sh" <<'GUEST'
 sleep 30 & sh -c 'while :; do sleep 1; done' & cat /dev/zero > /dev/null &
+./spawner &
 echo ISOLATION-READY
 sleep 8
 echo ISOLATION-DONE
@@ -86,6 +88,9 @@ for pid in "${backing[@]}"; do
 		[[ $cpus =~ ^[0-9]+$ ]] && ok "pid $pid: pinned to one host CPU ($cpus)" ||
 			fail "pid $pid: may run on CPUs $cpus, not pinned with the kernel"
 	fi
+	threads=$(ls "/proc/$pid/task" 2>/dev/null | wc -l)
+	[[ $threads -le 1 ]] && ok "pid $pid: one host thread (guest clones stay in the guest)" ||
+		fail "pid $pid: $threads host threads: a guest clone ran on the host"
 	seccomp=$(awk '/^Seccomp:/ {print $2}' "/proc/$pid/status")
 	[[ $seccomp == 2 ]] && ok "pid $pid: seccomp filter installed" ||
 		fail "pid $pid: Seccomp: $seccomp"

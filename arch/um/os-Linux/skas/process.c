@@ -461,6 +461,13 @@ static void guest_enter(int pid, struct uml_pt_regs *regs)
 	unsigned long *start = regs->gp;
 	int err, op;
 
+	/*
+	 * Never let the host run a guest syscall.  After SYSEMU it is
+	 * skipped anyway; at a seccomp stop the host runs it unless the
+	 * number is -1 (and a new thread's registers still hold its
+	 * parent's clone).
+	 */
+	PT_SYSCALL_NR(regs->gp) = -1;
 	skas_cpu_follow(mm);
 	if (!singlestepping() && skas_batch_can_resume(mm, regs->gp)) {
 		skas_batch_prepare_resume(mm, regs->gp, entry);
@@ -511,6 +518,14 @@ static int resume_stop_in_stub(int pid, int *sig, int *status,
 			mm->resume_pending = 0;
 			if (evicted_pid == mm->pid)
 				evicted_pid = 0;	/* mapping works again */
+			return 0;
+		}
+		/*
+		 * A syscall from the stub page without the secret: guest code
+		 * that jumped there.  A guest syscall like any other.
+		 */
+		if (*sig == (SIGTRAP | 0x80)) {
+			mm->resume_pending = 0;
 			return 0;
 		}
 		if (*sig == SIGTRAP) {
