@@ -58,6 +58,7 @@ register unsigned long stub_secret __asm__("r15");
 #define SECRET_HI	(stub_secret >> 32)
 
 void stub_resume_guest(void) __attribute__((noreturn));
+void stub_wipe_and_trap(void) __attribute__((noreturn));
 
 /* Run the queued entries; records how far it got and why it stopped. */
 static long stub_batch_exec(struct stub_data *d)
@@ -105,7 +106,7 @@ static long stub_batch_exec(struct stub_data *d)
 __attribute__((noreturn, used)) void stub_run_batch(struct stub_data *d)
 {
 	stub_batch_exec(d);
-	stub_trap_to_kernel();
+	stub_wipe_and_trap();
 }
 
 /*
@@ -116,7 +117,7 @@ __attribute__((noreturn, used))
 void stub_run_batch_then_resume(struct stub_data *d)
 {
 	if (stub_batch_exec(d))
-		stub_trap_to_kernel();
+		stub_wipe_and_trap();
 	stub_resume_guest();
 }
 

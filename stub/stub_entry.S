@@ -27,20 +27,35 @@ stub_page_start:
 #define RR(n)	(stub_page_start + STUB_PAGE_BYTES + STUB_RESUME_OFFSET + 8 * STUB_RR_##n)(%rip)
 
 /*
- * The batch ran; go back to guest code with every register as the kernel
- * left it in stub_data.resume_regs, without a stop in between.  First
- * wipe the stub stack: the batch runner's frames may hold the secret.
- * Only %rip-relative loads from here on, so no register is needed to hold
- * an address; eflags goes first because popfq needs a stack, and the
- * saved word serves as one.
+ * The batch runner's frames may hold the secret, and guest code can read
+ * the stub stack: wipe it before guest code runs again.  Nothing after
+ * this may use the stack.
  */
-	.globl	stub_resume_guest
-stub_resume_guest:
+.macro	wipe_stub_stack
 	leaq	(stub_page_start + STUB_PAGE_BYTES * 2)(%rip), %rdi
 	movl	$(STUB_PAGE_BYTES / 8), %ecx
 	xorl	%eax, %eax
 	cld
 	rep stosq
+.endm
+
+/* Back to the kernel after a batch; it sets every register anew. */
+	.globl	stub_wipe_and_trap
+stub_wipe_and_trap:
+	wipe_stub_stack
+1:	int3
+	jmp	1b
+
+/*
+ * The batch ran; go back to guest code with every register as the kernel
+ * left it in stub_data.resume_regs, without a stop in between.  Only
+ * %rip-relative loads, so no register is needed to hold an address;
+ * eflags goes first because popfq needs a stack, and the saved word
+ * serves as one.
+ */
+	.globl	stub_resume_guest
+stub_resume_guest:
+	wipe_stub_stack
 	leaq	RR(EFLAGS), %rsp
 	popfq
 	movq	RR(R15), %r15

@@ -34,6 +34,7 @@
 #define SECRET		0x5ec2e7a11ce5b0b5UL	/* the kernel's come from its RNG */
 
 static int passed, failed;
+static int stack_holds_secret(void);
 static int physmem;
 static struct stub_data *data;
 
@@ -214,6 +215,7 @@ static void test_batches(int pid)
 	check(mapped_with(pid, SPARE_ADDR, "r--s") &&
 	      mapped_with(pid, SPARE_ADDR + STUB_PAGE_BYTES, "rw-s"),
 	      "maps show r-- then rw- pages at 0x%lx", SPARE_ADDR);
+	check(!stack_holds_secret(), "after a batch the secret is nowhere on the stub stack");
 
 	queue(0, STUB_OP_MUNMAP, SPARE_ADDR, STUB_PAGE_BYTES, 0, 0);
 	queue(1, STUB_OP_MPROTECT, SPARE_ADDR + 1, STUB_PAGE_BYTES, PROT_READ, 0);
