@@ -40,19 +40,11 @@ static void note(const char *fmt, ...)
 
 static int hung_after;
 
-/* wait up to seconds, then kill: a hang is reported, not waited out */
-static int wait_bounded(pid_t pid, int *status, int seconds)
+/* wait_bounded(), with a hang recorded as HUNG for how() */
+static int wait_or_hung(pid_t pid, int *status, int seconds)
 {
-	struct timespec tick = { 0, 10 * 1000 * 1000 };
-	int i;
-
-	for (i = 0; i < seconds * 100; i++) {
-		if (waitpid(pid, status, WNOHANG) == pid)
-			return 1;
-		nanosleep(&tick, NULL);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, status, 0);
+	if (wait_bounded(pid, status, seconds))
+		return 1;
 	*status = HUNG;
 	hung_after = seconds;
 	return 0;
@@ -72,7 +64,7 @@ static int in_child(int (*fn)(void), int *status, int seconds)
 		*status = -1;
 		return 0;
 	}
-	return wait_bounded(pid, status, seconds) &&
+	return wait_or_hung(pid, status, seconds) &&
 	       WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
 }
 

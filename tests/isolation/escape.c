@@ -132,22 +132,6 @@ static const char *signame(int sig)
 	return buf;
 }
 
-/* wait up to WAIT_SECONDS, then kill: a hang is reported, not waited out */
-static int wait_bounded(pid_t pid, int *status)
-{
-	struct timespec tick = { 0, 10 * 1000 * 1000 };
-	int i;
-
-	for (i = 0; i < WAIT_SECONDS * 100; i++) {
-		if (waitpid(pid, status, WNOHANG) == pid)
-			return 1;
-		nanosleep(&tick, NULL);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, status, 0);
-	return 0;
-}
-
 /* one attempt in a child: how it ended; did the guest get the dir? */
 static int attempt(const char *route, void (*fn)(long), long arg)
 {
@@ -162,7 +146,7 @@ static int attempt(const char *route, void (*fn)(long), long arg)
 		fn(arg);
 		_exit(1);
 	}
-	ended = wait_bounded(pid, &status);
+	ended = wait_bounded(pid, &status, WAIT_SECONDS);
 	if (WIFSIGNALED(status))
 		snprintf(how, sizeof(how), "killed by %s", signame(WTERMSIG(status)));
 	else

@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #define PAGE 4096UL
 
@@ -86,5 +88,23 @@ static inline unsigned long guest_top(void)
 			hi = mid;
 	}
 	return hi;
+}
+/*
+ * Wait up to seconds for pid, then kill it: a hang is reported, not
+ * waited out.  1 if it ended by itself.
+ */
+static inline int wait_bounded(pid_t pid, int *status, int seconds)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < seconds * 100; i++) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 1;
+		nanosleep(&tick, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, status, 0);
+	return 0;
 }
 #endif

@@ -47,6 +47,20 @@ static void batch_report_failure(struct mm_id *mm, struct stub_data *d)
 	       e->prot, strerror((int)-d->batch_err));
 }
 
+/*
+ * The stub stopped short of the end of its batch: the errno it recorded,
+ * reported unless it is ENOMEM (the host's mapping limit: the caller
+ * evicts and retries).
+ */
+static int batch_failure(struct mm_id *mm, struct stub_data *d)
+{
+	int err = d->batch_err ? (int)d->batch_err : -EIO;
+
+	if (d->batch_done < STUB_BATCH_MAX && err != -ENOMEM)
+		batch_report_failure(mm, d);
+	return err;
+}
+
 /* Run what is queued.  Returns 0, or -errno of the first entry that failed. */
 static int batch_run(struct mm_id *mm)
 {
@@ -66,12 +80,8 @@ static int batch_run(struct mm_id *mm)
 	else
 		err = stub_resume_until_trap(mm->pid, 0);
 
-	if (!err && d->batch_done < (unsigned int)mm->queued) {
-		err = d->batch_err ? (int)d->batch_err : -EIO;
-		/* ENOMEM is the host's mapping limit; the caller evicts */
-		if (d->batch_done < STUB_BATCH_MAX && err != -ENOMEM)
-			batch_report_failure(mm, d);
-	}
+	if (!err && d->batch_done < (unsigned int)mm->queued)
+		err = batch_failure(mm, d);
 	mm->queued = 0;
 	return err;
 }
@@ -137,7 +147,6 @@ void skas_batch_prepare_resume(struct mm_id *mm, const unsigned long *guest,
 	entry[HOST_DI] = STUB_DATA;
 	entry[HOST_R15] = mm->secret;
 	entry[HOST_EFLAGS] &= ~(X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_AC);
-	entry[HOST_ORIG_AX] = -1;
 
 	mm->queued = 0;
 	mm->resume_pending = 1;
@@ -150,11 +159,8 @@ void skas_batch_prepare_resume(struct mm_id *mm, const unsigned long *guest,
  */
 void skas_batch_resume_failed(struct mm_id *mm)
 {
-	struct stub_data *d = batch_page(mm);
-	int err = d->batch_err ? (int)d->batch_err : -EIO;
+	int err = batch_failure(mm, batch_page(mm));
 
-	if (d->batch_done < STUB_BATCH_MAX && err != -ENOMEM)
-		batch_report_failure(mm, d);
 	mm->resume_pending = 0;
 	if (!mm->failed)
 		mm->failed = err;

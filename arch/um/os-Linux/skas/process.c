@@ -462,10 +462,11 @@ static void guest_enter(int pid, struct uml_pt_regs *regs)
 	int err, op;
 
 	/*
-	 * Never let the host run a guest syscall.  After SYSEMU it is
-	 * skipped anyway; at a seccomp stop the host runs it unless the
-	 * number is -1 (and a new thread's registers still hold its
-	 * parent's clone).
+	 * Never let the host run a guest syscall: the guest kernel ran it
+	 * and handled any restart.  After SYSEMU it is skipped anyway; at a
+	 * seccomp stop the host runs it unless the number is -1 (and a new
+	 * thread's registers still hold its parent's clone).  The resume
+	 * entry's registers are copied from these.
 	 */
 	PT_SYSCALL_NR(regs->gp) = -1;
 	skas_cpu_follow(mm);
@@ -514,18 +515,16 @@ static int resume_stop_in_stub(int pid, int *sig, int *status,
 			       unsigned long *stop_regs, struct mm_id *mm)
 {
 	for (;;) {
-		if (stop_regs[HOST_IP] - STUB_CODE >= STUB_PAGE_BYTES) {
+		/*
+		 * Stopped in guest code, or at a syscall from the stub page
+		 * without the secret (guest code that jumped there): the
+		 * batch ran, and this is a guest stop like any other.
+		 */
+		if (stop_regs[HOST_IP] - STUB_CODE >= STUB_PAGE_BYTES ||
+		    *sig == (SIGTRAP | 0x80)) {
 			mm->resume_pending = 0;
 			if (evicted_pid == mm->pid)
 				evicted_pid = 0;	/* mapping works again */
-			return 0;
-		}
-		/*
-		 * A syscall from the stub page without the secret: guest code
-		 * that jumped there.  A guest syscall like any other.
-		 */
-		if (*sig == (SIGTRAP | 0x80)) {
-			mm->resume_pending = 0;
 			return 0;
 		}
 		if (*sig == SIGTRAP) {
@@ -685,9 +684,6 @@ void userspace(struct uml_pt_regs *regs, unsigned long *aux_fp_regs)
 
 		guest_stopped(pid, sig, regs);
 		interrupt_end();
-
-		/* The guest kernel handled any restart; the host must not. */
-		PT_SYSCALL_NR(regs->gp) = -1;
 	}
 }
 

@@ -30,9 +30,9 @@
  * seccomp filter checks: munmap and mprotect in their unused 4th argument,
  * mmap in the upper halves of flags (low word of the secret) and fd (high
  * word), which the host ignores.  The kernel hands it over in %r15 when it
- * starts the stub; it never sits in memory the guest can read.
+ * starts the stub (which is built with -ffixed-r15); it never sits in
+ * memory the guest can read.
  */
-#define STUB_SECRET_REG		r15
 
 /*
  * stub_data.resume_regs: guest registers for the resume entry, in the
