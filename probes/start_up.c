@@ -121,9 +121,34 @@ static int probe_wait(int pid, int *status)
 static const char ptrace_fix[] =
 	"UML needs ptrace of its own children.  Run it on a Linux host (not "
 	"under an emulator such as qemu-user), outside sandboxes that forbid "
-	"ptrace (docker: --cap-add SYS_PTRACE or --security-opt "
-	"seccomp=unconfined), and check /proc/sys/kernel/yama/ptrace_scope "
-	"is below 3";
+	"ptrace (docker before 19.03: --cap-add SYS_PTRACE), and check that "
+	"kernel.yama.ptrace_scope is 0 or 1 (2 needs root)";
+
+/* Yama's kernel.yama.ptrace_scope, or -1 on a host without Yama */
+static int yama_scope(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "r");
+	int scope = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &scope) != 1)
+			scope = -1;
+		fclose(f);
+	}
+	return scope;
+}
+
+/* Why PTRACE_TRACEME can be refused, and what to do about it. */
+static const char *traceme_fix(void)
+{
+	switch (yama_scope()) {
+	case 2:
+		return "kernel.yama.ptrace_scope is 2 (only processes with CAP_SYS_PTRACE may trace): run UML as root, or lower it: sudo sysctl -w kernel.yama.ptrace_scope=1";
+	case 3:
+		return "kernel.yama.ptrace_scope is 3 (no process may trace, and it cannot be lowered until the host reboots): set kernel.yama.ptrace_scope=1 in /etc/sysctl.d/ and reboot";
+	}
+	return ptrace_fix;
+}
 
 static void probe_child_gone(int pid, const char *what)
 {
@@ -147,7 +172,7 @@ static int start_probe_child(void)
 	if (probe_wait(pid, &status))
 		probe_child_gone(pid, "the traced child never stopped");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_NO_TRACEME)
-		probe_fatal("PTRACE_TRACEME was refused; %s", ptrace_fix);
+		probe_fatal("PTRACE_TRACEME was refused; %s", traceme_fix());
 	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP)
 		probe_fatal("the traced child did not stop (status 0x%x); %s",
 			    status, ptrace_fix);
@@ -209,6 +234,29 @@ static void probe_getpid_rewrite(int resume_op, long user_offset, long value,
 	probe_ok();
 }
 
+/*
+ * Yama decides whether a process may trace its own children: scope 0 and 1
+ * allow it (UML traces nothing else), 2 only with CAP_SYS_PTRACE, 3 never.
+ * The verdict is what the host does: a child asks to be traced.
+ */
+static void probe_yama(void)
+{
+	static const char *const what[] = {
+		"classic ptrace permissions",
+		"a process may trace its own children, all UML needs",
+		"only with CAP_SYS_PTRACE, which this process has",
+	};
+	int scope = yama_scope(), pid;
+
+	if (scope < 0)
+		return;		/* no Yama: the ptrace probes say it all */
+	probe_begin("Yama's kernel.yama.ptrace_scope (%d)", scope);
+	pid = start_probe_child();
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
+	probe_note("OK (%s)\n", scope < 3 ? what[scope] : "tracing works");
+}
+
 static void probe_syscall_rewrite(void)
 {
 	probe_begin("that ptrace can change system call numbers");
@@ -231,6 +279,11 @@ static void probe_registers(void)
 
 	probe_begin("the ptrace register interface (GETREGS, FP/XSTATE)");
 	pid = start_probe_child();
+	/*
+	 * Also finds out how FP state travels (XSTATE or not).  The registers
+	 * new programs start with are taken later, from the first stub right
+	 * after its exec (spawn.c): this child is a clone of ours.
+	 */
 	err = init_pid_registers(pid);
 	if (!err)
 		err = get_fp_registers(pid, fp);
@@ -289,7 +342,7 @@ static int stub_self_test(void)
 	if (!err && d->batch_done != 3)
 		err = -EPROTO;
 	skas_stub_set_physmem(-1, 0);
-	os_kill_ptraced_process(pid, 1);
+	skas_stub_kill(&mm);
 out_unmap:
 	munmap(d, STUB_DATA_BYTES);
 out_close:
@@ -298,6 +351,20 @@ out_close:
 }
 
 static const char *const stub_dirs[] = { "TMPDIR", "/dev/shm", "/tmp", NULL };
+
+/* vm.memfd_noexec=2 forbids executable memfds outright (Linux 6.3+) */
+static const char *memfd_noexec_note(void)
+{
+	FILE *f = fopen("/proc/sys/vm/memfd_noexec", "r");
+	int v = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v == 2 ? ", vm.memfd_noexec is 2" : "";
+}
 
 static void probe_stub(void)
 {
@@ -309,16 +376,21 @@ static void probe_stub(void)
 	err = skas_stub_image_load(skas0_stub_elf, len, NULL);
 	if (!err)
 		err = stub_self_test();
+	if (err)
+		probe_note("(a memfd cannot be executed: %s%s)...", strerror(-err),
+			   memfd_noexec_note());
 	for (i = 0; err && stub_dirs[i]; i++) {
 		dir = stub_dirs[i];
 		if (i == 0)
 			dir = getenv(dir);
 		if (!dir || !*dir)
 			continue;
-		probe_note("(%s from memfd; trying %s)...", strerror(-err), dir);
+		probe_note("(trying %s)...", dir);
 		err = skas_stub_image_load(skas0_stub_elf, len, dir);
 		if (!err)
 			err = stub_self_test();
+		if (err)
+			probe_note("(%s)...", strerror(-err));
 	}
 	if (err)
 		probe_fatal("%s; the stub must be executable from a memfd (sysctl vm.memfd_noexec below 2) or from $TMPDIR, /dev/shm or /tmp (not mounted noexec)",
@@ -346,9 +418,36 @@ static void report_core_limit(void)
 		       limit_text(lim.rlim_max, hard, sizeof(hard)));
 }
 
+/*
+ * A seccomp filter the host put on us (a container's profile) is inherited
+ * by every backing process, and its refusals win over the stub's
+ * SECCOMP_RET_TRACE; mem.c then keeps guest code under PTRACE_SYSEMU.
+ */
+static void probe_host_seccomp(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	int mode = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Seccomp: %d", &mode) == 1)
+			break;
+	if (f)
+		fclose(f);
+	probe_begin("for a seccomp filter the host put on this process");
+	if (mode != 2) {
+		probe_note("none\n");
+		return;
+	}
+	skas_batch_resume_disable();
+	probe_note("yes (a container?): every guest syscall stops under PTRACE_SYSEMU, batches run on their own\n");
+}
+
 void __init os_early_checks(void)
 {
 	report_core_limit();
+	probe_host_seccomp();
+	probe_yama();
 	probe_syscall_rewrite();
 	probe_sysemu();
 	probe_registers();
@@ -429,11 +528,51 @@ int __init parse_iomem(char *str, int *add)
 
 /* ------------------------------------------------ per-instance directory */
 
-static int dir_usable(const char *dir)
+/*
+ * The per-instance directory holds the pid file and the mconsole socket:
+ * it must be ours and a real directory, and, in a place other users can
+ * write to (the fallback under /tmp), closed to everyone else, so nobody
+ * can make it first and choose where those go.  The reason it is refused
+ * goes into why.
+ */
+static int dir_check(const char *path, int private, const char **why)
 {
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+	struct stat st;
+
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	return access(dir, W_OK | X_OK) ? -errno : 0;
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		*why = "it is not a directory";
+	else if (st.st_uid != getuid())
+		*why = "another user owns it";
+	else if (private && (st.st_mode & 077))
+		*why = "its mode is not 0700";
+	else if (st.st_mode & 022)
+		*why = "others may write to it";
+	if (*why)
+		return -EPERM;
+	return access(path, W_OK | X_OK) ? -errno : 0;
+}
+
+static int dir_usable(const char *dir, int private, const char **why)
+{
+	/* malloc, not strdup: the kernel wraps malloc and free, not libc's strdup */
+	size_t n = strlen(dir);
+	char *path = malloc(n + 1);
+	int err;
+
+	*why = NULL;
+	if (!path)
+		return -ENOMEM;
+	memcpy(path, dir, n + 1);
+	/* lstat "x/" would follow a symlink x: look at x itself */
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = '\0';
+	err = dir_check(path, private, why);
+	free(path);
+	return err;
 }
 
 /* "<dir>/" in fresh memory, or NULL */
@@ -453,13 +592,15 @@ static char *with_slash(const char *a, const char *b)
 /*
  * The directory for this instance's pid file and mconsole socket, normally
  * ~/.uml.  With HOME unset or read-only (a CI user, "nobody", a container)
- * fall back to a private directory under $TMPDIR or /tmp.
+ * fall back to a private directory under $TMPDIR or /tmp.  With neither,
+ * the kernel stops with the reason (exit status 1).
  */
 char *skas_probe_uml_dir(const char *configured)
 {
 	const char *home = getenv("HOME");
 	const char *tmp = getenv("TMPDIR");
-	char *dir = NULL, suffix[32];
+	char *dir = NULL, suffix[32], first[128];
+	const char *why = NULL;
 	int err = -ENOENT;
 
 	probe_begin("that %s is writable", configured);
@@ -468,23 +609,25 @@ char *skas_probe_uml_dir(const char *configured)
 	else if (home && *home)
 		dir = with_slash(home, configured + 1);
 	if (dir)
-		err = dir_usable(dir);
+		err = dir_usable(dir, 0, &why);
 	if (!err) {
 		probe_ok();
 		return dir;
 	}
 	free(dir);
+	snprintf(first, sizeof(first), "%s", why ? why :
+		 home || configured[0] != '~' ? strerror(-err) : "HOME is not set");
 
 	snprintf(suffix, sizeof(suffix), "/uml-%u", (unsigned int)getuid());
 	dir = with_slash(tmp && *tmp ? tmp : "/tmp", suffix);
-	if (!dir || dir_usable(dir)) {
-		probe_note("failed: %s; and %s is not usable either: set uml_dir= to a writable directory\n",
-			   home ? strerror(-err) : "HOME is not set",
-			   dir ? dir : "a fallback");
-		free(dir);
-		return NULL;
+	err = dir ? dir_usable(dir, 1, &why) : -ENOMEM;
+	if (err) {
+		/* the kernel cannot go on without it: say so and stop */
+		probe_note("failed: %s; and %s is not usable either (%s): remove it, or set uml_dir= to a directory of your own\n",
+			   first, dir ? dir : "a fallback",
+			   why ? why : strerror(-err));
+		exit(1);
 	}
-	probe_note("failed: %s; using %s instead\n",
-		   home ? strerror(-err) : "HOME is not set", dir);
+	probe_note("failed: %s; using %s instead\n", first, dir);
 	return dir;
 }

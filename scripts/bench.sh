@@ -21,7 +21,7 @@ gcc -static -O2 -pthread -o "$work/bench" "$top/tests/bench/bench.c" || exit 1
 guest_run() {	# guest_run KERNEL [PREFIX...]
 	local kernel=$1 t0 line; shift
 	t0=$EPOCHREALTIME
-	timeout 600 "$@" "$kernel" mem=512M con=null con0=null,fd:1 skas0.run="$work" \
+	timeout 600 "$@" "$kernel" mem=512M con=null con0=null,fd:1 rdinit=/sbin/init skas0.run="$work" \
 		</dev/null 2>&1 | while IFS= read -r line; do
 		line=${line%$'\r'}	# the guest console ends lines with CRLF
 		case $line in
@@ -68,7 +68,7 @@ done
 count() {	# KERNEL MODE N -> host syscalls of the kernel process
 	printf './bench %s %s\n' "$2" "$3" > "$work/run.sh"
 	perf stat --no-inherit -x, -e raw_syscalls:sys_enter -o "$work/perf.txt" -- \
-		"$1" mem=512M con=null con0=null,fd:1 skas0.run="$work" </dev/null >/dev/null 2>&1
+		"$1" mem=512M con=null con0=null,fd:1 rdinit=/sbin/init skas0.run="$work" </dev/null >/dev/null 2>&1
 	awk -F, '/raw_syscalls/ { print $1 }' "$work/perf.txt"
 }
 if perf stat -e raw_syscalls:sys_enter true >/dev/null 2>&1; then
@@ -94,7 +94,7 @@ scale() {	# KERNEL LABEL
 	mkdir -p "$work/idle"
 	printf 'sleep %d\n' $((idle + 30)) > "$work/idle/run.sh"
 	for i in $(seq $n); do
-		setsid "$kernel" mem=64M con=null con0=null,fd:1 skas0.run="$work/idle" \
+		setsid "$kernel" mem=64M con=null con0=null,fd:1 rdinit=/sbin/init skas0.run="$work/idle" \
 			</dev/null >/dev/null 2>&1 &
 		sids+=($!)
 		disown $!	# no "Killed" notice when they are stopped below

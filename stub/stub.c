@@ -6,15 +6,13 @@
  * built position independent and runs from the page at STUB_CODE, with the
  * shared pages at STUB_CODE + STUB_PAGE_BYTES as its only writable memory.
  *
- * Three entry points (stub_entry.S):
+ * Entry points (stub_entry.S, which also holds the batch runner and the
+ * resume entry: everything that runs with the secret is assembly):
  *  - stub_init: once, right after exec: strip the address space down to
- *    the stub pages, install the SIGSEGV handler, trap to the kernel.
- *  - stub_run_batch: run the queued mmap/munmap/mprotect entries, record
- *    how far it got and why it stopped, trap to the kernel.
+ *    the stub pages, install the SIGSEGV handler and the seccomp filter,
+ *    trap to the kernel.
  *  - stub_segv_handler: record the fault the host reported, trap to the
  *    kernel, which then restores the guest's registers.
- *  - stub_run_batch_then_resume: run the batch, then go straight back to
- *    guest code with the registers the kernel left in stub_data.
  */
 #include <asm/unistd.h>
 #include <asm/signal.h>
@@ -51,75 +49,8 @@ struct stub_ucontext {
 
 #define SA_RESTORER_FLAG	0x04000000UL
 
-/* Built with -ffixed-r15: the compiler never uses, spills or saves it. */
-register unsigned long stub_secret __asm__("r15");
-
-#define SECRET_LO	(stub_secret & 0xffffffffUL)
-#define SECRET_HI	(stub_secret >> 32)
-
-void stub_resume_guest(void) __attribute__((noreturn));
-void stub_wipe_and_trap(void) __attribute__((noreturn));
-
-/* Run the queued entries; records how far it got and why it stopped. */
-static long stub_batch_exec(struct stub_data *d)
-{
-	unsigned int i, n = d->batch_len;
-	long ret = 0;
-
-	if (n > STUB_BATCH_MAX)
-		n = 0;		/* a forged length runs nothing */
-
-	for (i = 0; i < n; i++) {
-		struct stub_batch_entry *e = &d->batch[i];
-
-		switch (e->op) {
-		case STUB_OP_MMAP:
-			ret = sys6(__NR_mmap, e->addr, e->len, e->prot,
-				   MAP_SHARED | MAP_FIXED | (SECRET_LO << 32),
-				   STUB_PHYSMEM_FD | (SECRET_HI << 32),
-				   e->offset);
-			if (ret == (long)e->addr)
-				ret = 0;
-			else if (ret >= 0)
-				ret = -14;	/* EFAULT: placed elsewhere */
-			break;
-		case STUB_OP_MUNMAP:
-			ret = sys4(__NR_munmap, e->addr, e->len, 0, stub_secret);
-			break;
-		case STUB_OP_MPROTECT:
-			ret = sys4(__NR_mprotect, e->addr, e->len, e->prot,
-				   stub_secret);
-			break;
-		default:
-			ret = -22;		/* EINVAL: unknown op */
-			break;
-		}
-		if (ret)
-			break;
-	}
-
-	d->batch_done = i;
-	d->batch_err = ret;
-	return ret;
-}
-
-__attribute__((noreturn, used)) void stub_run_batch(struct stub_data *d)
-{
-	stub_batch_exec(d);
-	stub_wipe_and_trap();
-}
-
-/*
- * Run the batch, then continue in guest code (stub_resume_guest) with no
- * stop in between.  A failure traps to the kernel instead.
- */
-__attribute__((noreturn, used))
-void stub_run_batch_then_resume(struct stub_data *d)
-{
-	if (stub_batch_exec(d))
-		stub_wipe_and_trap();
-	stub_resume_guest();
-}
+#define SECRET_LO	(secret & 0xffffffffUL)
+#define SECRET_HI	(secret >> 32)
 
 __attribute__((noreturn, used))
 void stub_segv_handler(int sig, void *info, struct stub_ucontext *uc)
@@ -131,7 +62,7 @@ void stub_segv_handler(int sig, void *info, struct stub_ucontext *uc)
 	d->fault.addr = uc->uc_mcontext.cr2;
 	d->fault.error_code = uc->uc_mcontext.err;
 	d->fault.trap_no = uc->uc_mcontext.trapno;
-	stub_trap_to_kernel();
+	stub_wipe_and_trap();
 }
 
 /*
@@ -168,8 +99,11 @@ static __attribute__((noreturn)) void stub_fail(int code)
  * kernel (SECCOMP_RET_TRACE, a ptrace stop), all but the stub's own:
  * munmap, mprotect and mmap of the physical-memory file, shared and
  * fixed, each carrying this process's secret.  Guest code can jump onto
- * the stub's syscall instructions but cannot know the secret.  Other ABIs
- * (32-bit, x32) kill the process.
+ * the stub's syscall instructions but cannot know the secret.  Calls by
+ * other ABIs (int $0x80, sysenter, 32-bit code) stop for the kernel too,
+ * which refuses them the same way whatever mode the guest ran in; the
+ * filter kills nothing, so a guest can never make its own host process
+ * die here.
  *
  * One exception: a call into the host's vsyscall page is emulated by the
  * host without a syscall stop, but after asking seccomp.  Those three
@@ -186,12 +120,12 @@ static __attribute__((noreturn)) void stub_fail(int code)
 #define IF_EQ(k, jt, jf)	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (jt), (jf))
 #define RETURN(v)		BPF_STMT(BPF_RET | BPF_K, (v))
 
-static long stub_confine(void)
+static long stub_confine(unsigned long secret)
 {
 	struct sock_filter filter[] = {
 		/* 0 */	LOAD(SD_ARCH),
 		/* 1 */	IF_EQ(AUDIT_ARCH_X86_64, 1, 0),
-		/* 2 */	RETURN(SECCOMP_RET_KILL_PROCESS),
+		/* 2 */	RETURN(SECCOMP_RET_TRACE),
 		/* 3 */	LOAD(SD_NR),
 		/* 4 */	IF_EQ(__NR_munmap, 6, 0),		/* -> 11 */
 		/* 5 */	IF_EQ(__NR_mprotect, 5, 0),		/* -> 11 */
@@ -241,7 +175,8 @@ static long stub_confine(void)
 	return ret;
 }
 
-__attribute__((noreturn, used)) void stub_init(unsigned long code)
+__attribute__((noreturn, used))
+void stub_init(unsigned long code, unsigned long secret)
 {
 	struct stub_data *d = (struct stub_data *)(code + STUB_PAGE_BYTES);
 	unsigned long end = code + STUB_PAGE_BYTES + sizeof(*d);
@@ -265,15 +200,23 @@ __attribute__((noreturn, used)) void stub_init(unsigned long code)
 	    stub_unmap_unsealed(end, STUB_HOST_TOP))
 		stub_fail(STUB_EXIT_UNMAP);
 
+	/*
+	 * No core file, ever: a dump of this process would be guest memory
+	 * (and registers) written to the host.  Also keeps other host users
+	 * out of /proc/PID.
+	 */
+	if (sys6(__NR_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0, 0))
+		stub_fail(STUB_EXIT_DUMPABLE);
+
 	if (sys2(__NR_sigaltstack, (long)&altstack, 0) ||
 	    sys4(__NR_rt_sigaction, SIGSEGV, (long)&sa, 0, 8) ||
 	    sys4(__NR_rt_sigprocmask, SIG_SETMASK,
 		 (long)&no_signals_blocked, 0, 8))
 		stub_fail(STUB_EXIT_SIGNALS);
-	if (stub_confine())
+	if (stub_confine(secret))
 		stub_fail(STUB_EXIT_SECCOMP);
 
 	d->batch_done = 0;
 	d->batch_err = 0;
-	stub_trap_to_kernel();
+	stub_wipe_and_trap();
 }

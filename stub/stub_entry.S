@@ -7,6 +7,8 @@
 #include "stub-data.h"
 
 #define NR_mmap		9
+#define NR_mprotect	10
+#define NR_munmap	11
 #define NR_exit_group	231
 #define PROT_RX		5	/* PROT_READ | PROT_EXEC */
 #define PROT_RW		3	/* PROT_READ | PROT_WRITE */
@@ -15,14 +17,20 @@
 	.section .text.stub_head, "ax"
 	.globl	stub_page_start
 stub_page_start:
+	/* run the batch, then back to the kernel */
 	.org	STUB_ENTRY_BATCH
-	jmp	stub_run_batch
+	call	stub_batch_exec
+	jmp	stub_wipe_and_trap
 	.org	STUB_ENTRY_SEGV
 	jmp	stub_segv_handler
 	.org	STUB_ENTRY_INIT
 	jmp	stub_init
+	/* run the batch, then on to guest code; a failure goes back instead */
 	.org	STUB_ENTRY_RESUME
-	jmp	stub_run_batch_then_resume
+	call	stub_batch_exec
+	testq	%rax, %rax
+	jnz	stub_wipe_and_trap
+	jmp	stub_resume_guest
 
 #define RR(n)	(stub_page_start + STUB_PAGE_BYTES + STUB_RESUME_OFFSET + 8 * STUB_RR_##n)(%rip)
 
@@ -39,10 +47,16 @@ stub_page_start:
 	rep stosq
 .endm
 
-/* Back to the kernel after a batch; it sets every register anew. */
+/*
+ * Back to the kernel, after set-up, a batch or the SIGSEGV handler; the
+ * kernel sets every register anew.  The int3 sits at STUB_TRAP, so a
+ * stop can be matched against it.
+ */
+	.org	STUB_TRAP - 0x20
 	.globl	stub_wipe_and_trap
 stub_wipe_and_trap:
 	wipe_stub_stack
+	.org	STUB_TRAP, 0x90
 1:	int3
 	jmp	1b
 
@@ -51,14 +65,15 @@ stub_wipe_and_trap:
  * left it in stub_data.resume_regs, without a stop in between.  Only
  * %rip-relative loads, so no register is needed to hold an address;
  * eflags goes first because popfq needs a stack, and the saved word
- * serves as one.
+ * serves as one.  %r15, which holds the secret until now, is loaded last,
+ * by the instruction right before the jump at STUB_RESUME_JUMP: a stop
+ * anywhere else in the stub page with another %r15 is guest code.
  */
 	.globl	stub_resume_guest
 stub_resume_guest:
 	wipe_stub_stack
 	leaq	RR(EFLAGS), %rsp
 	popfq
-	movq	RR(R15), %r15
 	movq	RR(R14), %r14
 	movq	RR(R13), %r13
 	movq	RR(R12), %r12
@@ -74,7 +89,88 @@ stub_resume_guest:
 	movq	RR(RSI), %rsi
 	movq	RR(RDI), %rdi
 	movq	RR(RSP), %rsp
+	.org	STUB_RESUME_JUMP - 7, 0x90
+2:	movq	RR(R15), %r15
+3:	.if	3b - 2b != 7
+	.error	"the %r15 load must end exactly at STUB_RESUME_JUMP"
+	.endif
+	.org	STUB_RESUME_JUMP
 	jmpq	*RR(RIP)
+
+/*
+ * Run the kernel's batch: d->batch[0 .. d->batch_len), each entry an mmap
+ * of the physical-memory file, a munmap or an mprotect carrying the secret
+ * from %r15 where the seccomp filter looks for it (stub-data.h), stopping
+ * at the first that fails.  A length above STUB_BATCH_MAX runs nothing.
+ * Records how many ran and the errno of the one that failed.
+ *	in:  %rdi = struct stub_data
+ *	out: %rax = 0 or -errno
+ * Written in assembly so that nothing but this code decides where the
+ * secret goes: it stays in registers, and %r15 is never touched (the
+ * kernel tells the stub at work by it).
+ */
+stub_batch_exec:
+	movq	%rdi, %rbx				/* d */
+	movl	STUB_D_BATCH_LEN(%rbx), %r13d		/* n */
+	xorl	%r12d, %r12d				/* i */
+	xorl	%eax, %eax
+	cmpl	$STUB_BATCH_MAX, %r13d
+	jbe	1f
+	xorl	%r13d, %r13d			/* a forged length runs nothing */
+1:	cmpl	%r13d, %r12d
+	jae	9f
+	movl	%r12d, %r14d			/* %r14 = &d->batch[i] */
+	imulq	$STUB_ENTRY_BYTES, %r14
+	leaq	STUB_HEADER_BYTES(%rbx, %r14), %r14
+	movq	STUB_E_ADDR(%r14), %rdi
+	movq	STUB_E_LEN(%r14), %rsi
+	movslq	STUB_E_PROT(%r14), %rdx
+	movl	STUB_E_OP(%r14), %ecx
+	cmpl	$STUB_OP_MMAP, %ecx
+	je	2f
+	cmpl	$STUB_OP_MUNMAP, %ecx
+	je	3f
+	cmpl	$STUB_OP_MPROTECT, %ecx
+	je	4f
+	movq	$-22, %rax			/* EINVAL: unknown operation */
+	jmp	9f
+
+	/* mmap: the secret's low word above the flags, its high word above the fd */
+2:	movq	%r15, %r10
+	shlq	$32, %r10
+	orq	$SHARED_FIXED, %r10
+	movq	%r15, %r8
+	shrq	$32, %r8
+	shlq	$32, %r8
+	orq	$STUB_PHYSMEM_FD, %r8
+	movq	STUB_E_OFFSET(%r14), %r9
+	movl	$NR_mmap, %eax
+	syscall
+	cmpq	%rax, STUB_E_ADDR(%r14)
+	je	5f				/* mapped where asked */
+	cmpq	$-4095, %rax
+	jae	9f				/* -errno */
+	movq	$-14, %rax			/* EFAULT: placed elsewhere */
+	jmp	9f
+
+	/* munmap and mprotect: the secret as the unused 4th argument */
+3:	xorl	%edx, %edx
+	movq	%r15, %r10
+	movl	$NR_munmap, %eax
+	syscall
+	jmp	6f
+4:	movq	%r15, %r10
+	movl	$NR_mprotect, %eax
+	syscall
+6:	testq	%rax, %rax
+	jnz	9f
+5:	xorl	%eax, %eax
+	incl	%r12d
+	jmp	1b
+
+9:	movl	%r12d, STUB_D_BATCH_DONE(%rbx)
+	movq	%rax, STUB_D_BATCH_ERR(%rbx)
+	ret
 
 /*
  * Entered once, at the ELF entry point, from wherever the host loaded us.
@@ -83,7 +179,7 @@ stub_resume_guest:
  *	%rdi	address of the stub code page (STUB_CODE)
  *	%rsi	offset of the code page in the physical-memory file
  *	%rdx	offset of the data pages in the physical-memory file
- *	%r15	the secret for this process's own syscalls (left there)
+ *	%r15	the secret for this process's own syscalls (for the filter)
  * Map both at the top of the address space, move onto the stub stack and
  * continue in the mapped copy, which can then remove everything else.
  */
@@ -118,6 +214,7 @@ _start:
 	/* top of the stub stack, minus a return-address slot for the ABI */
 	leaq	(STUB_PAGE_BYTES * 3 - 8)(%r12), %rsp
 	movq	%r12, %rdi
+	movq	%r15, %rsi
 	leaq	STUB_ENTRY_INIT(%r12), %rax
 	jmp	*%rax
 

@@ -56,12 +56,7 @@ long sys6(long nr, long a, long b, long c, long d, long e, long f)
 	return ret;
 }
 
-/* Hand control back to the tracing kernel: a SIGTRAP stop. */
-static inline __attribute__((always_inline, noreturn))
-void stub_trap_to_kernel(void)
-{
-	for (;;)
-		__asm__ volatile ("int3" ::: "memory");
-}
+/* Hand control back to the tracing kernel: the int3 at STUB_TRAP. */
+void stub_wipe_and_trap(void) __attribute__((noreturn));
 
 #endif

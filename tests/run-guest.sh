@@ -15,13 +15,20 @@ for src in "$here"/guest/*.c; do
 			{ fail "building $name"; continue; }
 	fi
 done
+# helpers the tests exec: freestanding, so nothing runs before their first instruction
+mkdir -p "$stage/helpers"
+for src in "$here"/guest/helpers/*.S; do
+	name=$(basename "$src" .S)
+	gcc -static -nostdlib -o "$stage/helpers/$name" "$src" ||
+		fail "building helper $name"
+done
 install -m 0755 "$here/guest/run.sh" "$stage/run.sh"
 
 # boot KERNEL with the suite; LOG gets the console; remaining args: a prefix command
 boot_suite() {
 	local log=$1; shift
 	timeout 900 "$@" "$kernel" mem=1G con=null con0=null,fd:1 \
-		skas0.run="$stage" </dev/null >"$log" 2>&1
+		skas0.run="$stage" ${SKAS0_BOOT_ARGS:-} </dev/null >"$log" 2>&1
 }
 
 run_once() {	# run_once LABEL PREFIX...

@@ -109,5 +109,126 @@ boot taskset taskset -c "$last" --
 booted taskset && [[ $rc -eq 0 ]] && ok "under taskset -c $last: boots inside the CPU mask it was given" ||
 	fail "under taskset -c $last: status $rc"
 
+# ------------------------------------------------------------ host settings
+# as_user: run as nobody with no HOME when we are root, else as ourselves
+as_user=()
+[[ $(id -u) -eq 0 ]] && as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+# a world-readable copy with its run.sh beside it
+priv=$(mktemp -d /tmp/skas0-probes-XXXXXX)
+cp "$kernel" "$priv/linux"; cp "$work/run.sh" "$priv/run.sh"
+chmod -R a+rX "$priv"
+ukernel=$priv/linux
+uboot() {	# NAME ENV... -- : boot as the unprivileged user
+	local name=$1 envs=(); shift
+	while [[ $1 != -- ]]; do envs+=("$1"); shift; done; shift
+	timeout 120 "${as_user[@]}" env -u HOME "${envs[@]}" "$ukernel" mem=128M \
+		con=null con0=null,fd:1 skas0.run="$(dirname "$ukernel")" "$@" \
+		</dev/null >"$work/$name.log" 2>&1
+	rc=$?
+}
+
+# vm.memfd_noexec belongs to the pid namespace: set it in a fresh one.
+if [[ ! -e /proc/sys/vm/memfd_noexec ]]; then
+	echo "[SKIP] vm.memfd_noexec: this host kernel has none (before 6.3): every memfd is executable"
+elif [[ $(id -u) -ne 0 ]] || ! unshare -pf --mount-proc true 2>/dev/null; then
+	echo "[SKIP] vm.memfd_noexec 0/1/2: setting it in a new pid namespace needs root"
+else
+	for v in 0 1 2; do
+		timeout 150 unshare -pf --mount-proc sh -c "echo $v > /proc/sys/vm/memfd_noexec &&
+			${as_user[*]} env -u HOME '$ukernel' mem=128M con=null con0=null,fd:1 \
+				skas0.run='$(dirname "$ukernel")' </dev/null; exit \$?" >"$work/memfd$v.log" 2>&1
+		rc=$?
+		where=$(grep -o 'OK (image in [^)]*)' "$work/memfd$v.log")
+		if (( v < 2 )); then
+			booted "memfd$v" && [[ $rc -eq 0 && $where == "OK (image in memfd)" ]] &&
+				ok "vm.memfd_noexec=$v: the stub runs from a memfd ($where), boots" ||
+				fail "vm.memfd_noexec=$v: status $rc, $where"
+		else
+			booted "memfd$v" && [[ $rc -eq 0 ]] && has "memfd$v" "vm.memfd_noexec is 2" &&
+			[[ -n $where && $where != "OK (image in memfd)" ]] &&
+				ok "vm.memfd_noexec=2: the probe says so and runs the stub from a file ($where), boots" ||
+				fail "vm.memfd_noexec=2: status $rc, $where"
+		fi
+	done
+fi
+
+# The per-instance directory's fallback under TMPDIR must be ours and 0700.
+umlt=$(mktemp -d /tmp/skas0-umldir-XXXXXX)
+chmod 1777 "$umlt"
+uid=$( "${as_user[@]}" id -u )
+fallback=$umlt/uml-$uid
+refused() {	# NAME WHY
+	[[ $rc -eq 1 ]] && has "$1" "is not usable either ($2)" &&
+		ok "uml_dir fallback $fallback refused ($2): exit 1 with the fix" ||
+		{ fail "uml_dir fallback: $2: status $rc"; tail -3 "$work/$1.log"; }
+}
+if [[ $(id -u) -eq 0 ]]; then
+	mkdir -m 0777 "$fallback"			# made first by another user
+	uboot umldir-owner TMPDIR="$umlt" --
+	refused umldir-owner "another user owns it"
+	rmdir "$fallback"
+	ln -s /tmp "$fallback"				# pointing elsewhere
+	uboot umldir-link TMPDIR="$umlt" --
+	refused umldir-link "it is not a directory"
+	rm "$fallback"
+fi
+"${as_user[@]}" mkdir -m 0755 "$fallback"		# ours, but open to others
+uboot umldir-mode TMPDIR="$umlt" --
+refused umldir-mode "its mode is not 0700"
+rmdir "$fallback"
+uboot umldir-fresh TMPDIR="$umlt" --
+mode=$(stat -c %a "$fallback" 2>/dev/null)
+booted umldir-fresh && [[ $rc -eq 0 && $mode == 700 ]] &&
+	ok "uml_dir fallback made fresh: $fallback, mode $mode, boots" ||
+	fail "uml_dir fallback made fresh: status $rc, mode $mode"
+
+# A read-only HOME (a container's): ~/.uml cannot be made; the fallback is.
+rohome=${SKAS0_READONLY_HOME:-$(mktemp -d /tmp/skas0-rohome-XXXXXX)}
+chmod 0555 "$rohome"
+uboot rohome TMPDIR="$umlt" HOME="$rohome" --
+booted rohome && [[ $rc -eq 0 ]] && has rohome "using $umlt/uml-" &&
+	ok "read-only HOME: ~/.uml falls back to $umlt/uml-$uid, boots" ||
+	{ fail "read-only HOME: status $rc"; grep -m1 'uml/ is writable' "$work/rohome.log"; }
+[[ -z ${SKAS0_READONLY_HOME:-} ]] && rmdir "$rohome"
+rm -rf "$umlt"
+
+# Yama: the verdict for each ptrace_scope, from what the host does.
+if [[ ! -e /proc/sys/kernel/yama/ptrace_scope ]]; then
+	echo "[SKIP] Yama ptrace_scope here: this host has no Yama (make test-hosts checks every value in a VM)"
+elif [[ $(id -u) -ne 0 ]]; then
+	scope=$(cat /proc/sys/kernel/yama/ptrace_scope)
+	uboot yama-here --
+	has yama-here "Yama's kernel.yama.ptrace_scope ($scope)" &&
+		ok "Yama ptrace_scope $scope: the probe names it" || fail "Yama ptrace_scope $scope: no probe line"
+else
+	saved=$(cat /proc/sys/kernel/yama/ptrace_scope)
+	if [[ $saved -ge 3 ]]; then
+		echo "[SKIP] Yama ptrace_scope is 3 here and cannot be lowered: only the refusal is checked"
+		uboot yama3 --
+		[[ $rc -eq 1 ]] && has yama3 "ptrace_scope is 3" && ok "Yama 3: refused with the fix" ||
+			fail "Yama 3: status $rc"
+	else
+		for v in 0 1 2; do
+			echo "$v" > /proc/sys/kernel/yama/ptrace_scope
+			uboot "yama$v" --
+			if (( v < 2 )); then
+				booted "yama$v" && [[ $rc -eq 0 ]] && has "yama$v" "ptrace_scope ($v)...OK" &&
+					ok "Yama ptrace_scope=$v as an unprivileged user: OK, boots" ||
+					fail "Yama ptrace_scope=$v: status $rc"
+			else
+				[[ $rc -eq 1 ]] && has yama2 "ptrace_scope is 2" && has yama2 "sysctl -w kernel.yama.ptrace_scope=1" &&
+					ok "Yama ptrace_scope=2 as an unprivileged user: refused, exit 1, with the fix" ||
+					fail "Yama ptrace_scope=2 unprivileged: status $rc"
+				boot yama2root --
+				booted yama2root && has yama2root "ptrace_scope (2)...OK" &&
+					ok "Yama ptrace_scope=2 as root (CAP_SYS_PTRACE): OK, boots" ||
+					fail "Yama ptrace_scope=2 as root: status $rc"
+			fi
+		done
+		echo "$saved" > /proc/sys/kernel/yama/ptrace_scope
+	fi
+fi
+rm -rf "$priv"
+
 summary probes
 [[ $failed -eq 0 ]]

@@ -16,7 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -88,8 +91,11 @@ static int wait_stop(int pid)
 	return WSTOPSIG(status);
 }
 
-/* Start a stub the way the kernel does; the pid, stopped and ready. */
-static int spawn_stub(int image)
+/*
+ * Start a stub the way the kernel does, as uid (or as ourselves if uid is
+ * -1); the pid, stopped and ready.
+ */
+static int spawn_stub_as(int image, int uid)
 {
 	struct user_regs_struct regs;
 	char *none[] = { NULL };
@@ -100,6 +106,8 @@ static int spawn_stub(int image)
 		dup2(physmem, STUB_PHYSMEM_FD);
 		dup2(image, STUB_PHYSMEM_FD + 1);
 		syscall(SYS_close_range, STUB_PHYSMEM_FD + 2, ~0U, 0);
+		if (uid >= 0 && (setgroups(0, NULL) || setgid(uid) || setuid(uid)))
+			_exit(126);
 		ptrace(PTRACE_TRACEME, 0, 0, 0);
 		syscall(SYS_execveat, STUB_PHYSMEM_FD + 1, "", none, none,
 			AT_EMPTY_PATH);
@@ -117,10 +125,36 @@ static int spawn_stub(int image)
 	ptrace(PTRACE_CONT, pid, 0, 0);
 	sig = wait_stop(pid);
 	ptrace(PTRACE_GETREGS, pid, 0, &regs);
-	check(sig == SIGTRAP && regs.rip - CODE_ADDR < STUB_PAGE_BYTES,
-	      "stub setup traps back from its code page (sig %d, rip %llx)",
+	check(sig == SIGTRAP && regs.rip == CODE_ADDR + STUB_TRAP + 1,
+	      "stub setup traps back at its trap, STUB_TRAP (sig %d, rip %llx)",
 	      sig, regs.rip);
 	return pid;
+}
+
+static int spawn_stub(int image)
+{
+	return spawn_stub_as(image, -1);
+}
+
+/*
+ * Not dumpable: no core file of guest memory, whatever kills it.  The sign
+ * from outside: its /proc files (not /proc/PID itself) belong to root,
+ * whoever runs it; so run it as someone else than root.
+ */
+static void test_not_dumpable(int image)
+{
+	struct passwd *nobody = getpwnam("nobody");
+	int uid = getuid() == 0 ? (nobody ? (int)nobody->pw_uid : 65534) : -1;
+	int pid = spawn_stub_as(image, uid);
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	check(stat(path, &st) == 0 && st.st_uid == 0,
+	      "stub is not dumpable: %s belongs to uid %u though the stub runs as uid %d",
+	      path, st.st_uid, uid >= 0 ? uid : (int)getuid());
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
 }
 
 /* Lines of /proc/PID/maps, minus the host's sealed vdso/vvar. */
@@ -333,6 +367,22 @@ static void test_confinement(int image)
 	      "under PTRACE_CONT getpid() from guest code stops for the kernel by seccomp (status 0x%x)",
 	      status);
 
+	/* int $0x80 from guest code: stops for the kernel too, never kills */
+	{
+		static const unsigned char int80[] = { 0xcd, 0x80, 0xcc };
+
+		pwrite(physmem, int80, sizeof(int80), OFF_GUEST + 128);
+		regs = start;
+		regs.rip = GUEST_CODE + 128;
+		regs.rax = 20;
+		ptrace(PTRACE_SETREGS, pid, 0, &regs);
+		ptrace(PTRACE_CONT, pid, 0, 0);
+		waitpid(pid, &status, __WALL);
+		check(stop_event(status) == PTRACE_EVENT_SECCOMP,
+		      "under PTRACE_CONT int $0x80 from guest code stops for the kernel by seccomp, the process lives (status 0x%x)",
+		      status);
+	}
+
 	/* the stub's own call, as guest code would forge it: wrong secret */
 	regs = start;
 	regs.rax = SYS_mmap;
@@ -466,6 +516,7 @@ int main(int argc, char **argv)
 	waitpid(pid, NULL, __WALL);
 	test_confinement(image);
 	test_resume(image);
+	test_not_dumpable(image);
 
 	printf("stub: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -67,14 +67,8 @@ void destroy_context(struct mm_struct *mm)
 {
 	struct mm_id *id = &mm->context.id;
 
-	/*
-	 * pid 0 or 1 would make kill() hit our process group or init; -1
-	 * means the process died already and its pid may be someone else's.
-	 */
-	if (id->pid > 1)
-		os_kill_ptraced_process(id->pid, 1);
+	skas_stub_kill(id);
 	if (id->stack)
 		free_pages(id->stack, STUB_DATA_ORDER);
-	id->pid = 0;
 	id->stack = 0;
 }

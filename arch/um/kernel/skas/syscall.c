@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * skas0, kernel side: a guest system call, as stopped by PTRACE_SYSEMU.
+ * skas0, kernel side: a guest system call, as stopped by PTRACE_SYSEMU or
+ * by the stub's seccomp filter.
  */
 #include <linux/kernel.h>
 #include <linux/ptrace.h>
@@ -9,7 +10,9 @@
 #include <linux/time-internal.h>
 #include <asm/delay.h>
 #include <asm/unistd.h>
+#include <as-layout.h>
 #include <kern_util.h>
+#include <skas.h>
 #include <sysdep/ptrace.h>
 #include <sysdep/ptrace_user.h>
 #include <sysdep/syscalls.h>
@@ -42,7 +45,7 @@ static void run_guest_syscall(struct pt_regs *regs)
 	}
 }
 
-void handle_syscall(struct uml_pt_regs *r)
+static void syscall_from_guest(struct uml_pt_regs *r)
 {
 	struct pt_regs *regs = container_of(r, struct pt_regs, regs);
 
@@ -53,4 +56,69 @@ void handle_syscall(struct uml_pt_regs *r)
 		run_guest_syscall(regs);
 
 	syscall_trace_leave(regs);
+}
+
+#define USER64_CS	0x33
+#define USER32_CS	0x23
+#define INSN_SYSCALL	0x050f		/* 0f 05, as a little-endian u16 */
+#define INSN_INT80	0x80cd		/* cd 80 */
+
+/*
+ * The two bytes before the guest's instruction pointer: the instruction
+ * that stopped it.  Guest code cannot change them before we look (it is
+ * stopped, and UML runs one guest task at a time).  The stub's page is
+ * not in the guest page tables; its bytes are the kernel's own copy.
+ */
+static u16 insn_before(struct uml_pt_regs *r)
+{
+	unsigned long at = UPT_IP(r) - 2;
+	u16 insn = 0;
+
+	if (at - STUB_CODE <= PAGE_SIZE - sizeof(insn))
+		memcpy(&insn, skas0_stub_code + (at - STUB_CODE), sizeof(insn));
+	else if (!skas_guest_peek(at, &insn, sizeof(insn)))
+		return 0;
+	return insn;
+}
+
+/*
+ * The host stops for every way of making a system call, and its registers
+ * do not say which one it was: x86-64 Linux runs only what the syscall
+ * instruction makes from 64-bit code (x32 numbers get -ENOSYS there, as
+ * here); everything else is refused the same way whether the guest ran
+ * under PTRACE_SYSEMU or after the resume entry.
+ */
+void handle_syscall(struct uml_pt_regs *r)
+{
+	if (UPT_CS(r) != USER64_CS || insn_before(r) != INSN_SYSCALL) {
+		skas_refuse_32bit_syscall(r);
+		return;
+	}
+	syscall_from_guest(r);
+}
+
+/* A call into the host's vsyscall page, which the host emulates: nr. */
+void handle_vsyscall(struct uml_pt_regs *r, int nr)
+{
+	PT_SYSCALL_NR(r->gp) = nr;
+	syscall_from_guest(r);
+}
+
+/*
+ * int $0x80, sysenter, or syscall from 32-bit code.  This kernel, like
+ * x86-64 Linux built without IA32 emulation, runs no 32-bit system calls:
+ * the task gets SIGSEGV (SI_KERNEL), as a #GP gives it there for int $0x80
+ * and sysenter.  After int $0x80 the saved %rip points at the instruction,
+ * as after a #GP.  sysenter and a 32-bit syscall come back at a landing
+ * pad in the host's own vDSO (an address above 4 GiB in 32-bit code),
+ * which would tell the guest where the host put it: their %rip is 0.
+ */
+void skas_refuse_32bit_syscall(struct uml_pt_regs *r)
+{
+	unsigned long ip = UPT_IP(r);
+	bool landing_pad = UPT_CS(r) == USER32_CS && (ip >> 32);
+
+	UPT_SYSCALL_NR(r) = -1;
+	UPT_IP(r) = !landing_pad && insn_before(r) == INSN_INT80 ? ip - 2 : 0;
+	force_sig(SIGSEGV);
 }

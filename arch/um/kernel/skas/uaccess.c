@@ -54,6 +54,30 @@ static void *guest_byte(unsigned long uaddr, bool write, bool may_fault)
 }
 
 /*
+ * Read guest memory without faulting anything in (for the run loop, which
+ * looks at the instruction that stopped a guest).  0 if a page is absent.
+ */
+int skas_guest_peek(unsigned long uaddr, void *buf, unsigned long len)
+{
+	char *dst = buf;
+
+	if (uaddr >= TASK_SIZE || len > TASK_SIZE - uaddr)
+		return 0;
+	while (len) {
+		unsigned long n = min(len, PAGE_SIZE - offset_in_page(uaddr));
+		void *kaddr = guest_byte(uaddr, false, false);
+
+		if (!kaddr)
+			return 0;
+		memcpy(dst, kaddr, n);
+		dst += n;
+		uaddr += n;
+		len -= n;
+	}
+	return 1;
+}
+
+/*
  * Calls step(kaddr, n, ctx) for each page-sized piece of [uaddr, +len).
  * step returns true to stop early.  Returns how many bytes were left
  * unvisited because a page could not be reached (0 on success).

@@ -38,26 +38,32 @@ static void batch_regs_init(void)
 	batch_regs[HOST_ORIG_AX] = -1;
 }
 
-static void batch_report_failure(struct mm_id *mm, struct stub_data *d)
+static void batch_report_failure(struct mm_id *mm, struct stub_data *d,
+				 unsigned int done, int err)
 {
-	struct stub_batch_entry *e = &d->batch[d->batch_done];
+	struct stub_batch_entry *e = &d->batch[done];
 
-	printk(UM_KERN_ERR "skas0: host process %d: batch entry %u of %d (op %u, addr 0x%lx, len 0x%lx, prot %d) failed: %s\n",
-	       mm->pid, d->batch_done, d->batch_len, e->op, e->addr, e->len,
-	       e->prot, strerror((int)-d->batch_err));
+	if (skas_report_allowed())
+		printk(UM_KERN_ERR "skas0: host process %d: batch entry %u (op %u, addr 0x%lx, len 0x%lx, prot %d) failed: %s\n",
+		       mm->pid, done, e->op, e->addr, e->len, e->prot,
+		       strerror(-err));
 }
 
 /*
- * The stub stopped short of the end of its batch: the errno it recorded,
- * reported unless it is ENOMEM (the host's mapping limit: the caller
- * evicts and retries).
+ * The stub stopped short of the end of its batch of queued entries: the
+ * errno it recorded, reported unless it is ENOMEM (the host's mapping
+ * limit: the caller evicts and retries).  Read once, and only believed
+ * within bounds: anything else is -EIO.
  */
-static int batch_failure(struct mm_id *mm, struct stub_data *d)
+static int batch_failure(struct mm_id *mm, struct stub_data *d, int queued)
 {
-	int err = d->batch_err ? (int)d->batch_err : -EIO;
+	unsigned int done = d->batch_done;
+	long err = d->batch_err;
 
-	if (d->batch_done < STUB_BATCH_MAX && err != -ENOMEM)
-		batch_report_failure(mm, d);
+	if (done >= (unsigned int)queued || err >= 0 || err < -4095)
+		return -EIO;
+	if (err != -ENOMEM)
+		batch_report_failure(mm, d, done, err);
 	return err;
 }
 
@@ -81,7 +87,7 @@ static int batch_run(struct mm_id *mm)
 		err = stub_resume_until_trap(mm->pid, 0);
 
 	if (!err && d->batch_done < (unsigned int)mm->queued)
-		err = batch_failure(mm, d);
+		err = batch_failure(mm, d, mm->queued);
 	mm->queued = 0;
 	return err;
 }
@@ -115,6 +121,22 @@ _Static_assert(HOST_R15 == STUB_RR_R15 && HOST_AX == STUB_RR_RAX &&
 #define USER64_CS	0x33
 
 /*
+ * After the resume entry guest code runs under PTRACE_CONT, and its system
+ * calls reach us through the stub's seccomp filter.  A filter the host put
+ * on the kernel itself (a container's) is stacked on every backing process
+ * too, and where it refuses a call (EPERM) that wins over the stub's
+ * SECCOMP_RET_TRACE: the guest would get the host's refusal instead of its
+ * own kernel.  So under a host filter the resume entry is not used, and
+ * every guest syscall stops under PTRACE_SYSEMU, before any filter.
+ */
+static int resume_entry_usable = 1;
+
+void skas_batch_resume_disable(void)
+{
+	resume_entry_usable = 0;
+}
+
+/*
  * Can the queued batch ride on the guest's own resume?  The stub's resume
  * entry runs it and then restores the guest registers itself, so the
  * guest must be in 64-bit code and not single-stepping (popfq would trap
@@ -122,8 +144,8 @@ _Static_assert(HOST_R15 == STUB_RR_R15 && HOST_AX == STUB_RR_RAX &&
  */
 int skas_batch_can_resume(struct mm_id *mm, const unsigned long *guest)
 {
-	return mm->queued && !mm->failed && guest[HOST_CS] == USER64_CS &&
-	       !(guest[HOST_EFLAGS] & X86_EFLAGS_TF);
+	return resume_entry_usable && mm->queued && !mm->failed &&
+	       guest[HOST_CS] == USER64_CS && !(guest[HOST_EFLAGS] & X86_EFLAGS_TF);
 }
 
 /*
@@ -140,6 +162,7 @@ void skas_batch_prepare_resume(struct mm_id *mm, const unsigned long *guest,
 	d->batch_done = 0;
 	d->batch_err = -EIO;	/* stays if the stub never reports */
 	memcpy(d->resume_regs, guest, sizeof(d->resume_regs));
+	mm->resume_queued = mm->queued;
 
 	memcpy(entry, guest, MAX_REG_NR * sizeof(long));
 	entry[HOST_IP] = STUB_CODE + STUB_ENTRY_RESUME;
@@ -149,7 +172,6 @@ void skas_batch_prepare_resume(struct mm_id *mm, const unsigned long *guest,
 	entry[HOST_EFLAGS] &= ~(X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_AC);
 
 	mm->queued = 0;
-	mm->resume_pending = 1;
 }
 
 /*
@@ -159,11 +181,16 @@ void skas_batch_prepare_resume(struct mm_id *mm, const unsigned long *guest,
  */
 void skas_batch_resume_failed(struct mm_id *mm)
 {
-	int err = batch_failure(mm, batch_page(mm));
+	int err = batch_failure(mm, batch_page(mm), mm->resume_queued);
 
-	mm->resume_pending = 0;
 	if (!mm->failed)
 		mm->failed = err;
+}
+
+/* The resume entry ran its batch whole: mapping works again. */
+void skas_batch_resumed(struct mm_id *mm)
+{
+	mm->evicted = 0;
 }
 
 /* A free batch slot, running the batch first when it is full. */

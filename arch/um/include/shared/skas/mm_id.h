@@ -7,12 +7,13 @@
 #define __MM_ID_H
 
 struct mm_id {
-	int pid;		/* host process backing the address space */
+	int pid;		/* host process backing the address space; 0: gone */
 	unsigned long stack;	/* kernel address of its struct stub_data */
 	int queued;		/* batch entries written but not yet run */
+	int resume_queued;	/* entries handed to the last resume entry */
 	int failed;		/* -errno of a batch entry that failed, or 0 */
+	int evicted;		/* host mappings dropped, nothing mapped since */
 	int cpu;		/* host CPU it is pinned to, plus 1; 0: not pinned */
-	int resume_pending;	/* the stub runs a batch, then guest code */
 	unsigned long secret;	/* its stub's syscalls carry it; see stub-data.h */
 };
 

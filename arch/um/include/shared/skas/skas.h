@@ -9,16 +9,23 @@
 #include <sysdep/ptrace.h>
 
 struct mm_id;
+struct task_struct;
 
 /* host pid backing the address space now running, per CPU */
 extern int userspace_pid[];
 
 /* kernel half, for the run loop and the probes */
 void handle_syscall(struct uml_pt_regs *regs);
+void handle_vsyscall(struct uml_pt_regs *regs, int nr);
+void skas_refuse_32bit_syscall(struct uml_pt_regs *regs);
 struct mm_id *current_mm_id(void);
-unsigned long current_stub_stack(void);	/* kernel address of stub_data */
+char *skas_embedded_root_arg(int argc, char **argv);
 void current_mm_sync(void);
-void skas_host_process_lost(void) __attribute__((noreturn));
+void skas_host_process_lost(int pid) __attribute__((noreturn));
+int skas_guest_peek(unsigned long uaddr, void *buf, unsigned long len);
+/* a task's FXSAVE image (512 bytes), as debuggers and core dumps see it */
+void skas_task_fp_get_i387(struct task_struct *t, void *fxsave);
+void skas_task_fp_set_i387(struct task_struct *t, const void *fxsave);
 void new_thread_handler(void);
 void skas_stub_install(int physmem_fd);
 
@@ -40,6 +47,13 @@ extern int skas_stub_spawn(unsigned long long data_offset,
 			   unsigned long secret);
 extern void skas_stub_set_physmem(int fd, unsigned long long code_offset);
 extern const char *skas_stub_exit_reason(int code);
+/* the only ways a backing process ends: see arch/um/os-Linux/skas/spawn.c */
+extern void skas_stub_kill(struct mm_id *mm);
+extern void skas_stub_reaped(struct mm_id *mm);
+extern void skas_stub_interrupt(struct mm_id *mm);
+
+/* no batch on the guest's resume: the host filters our syscalls (mem.c) */
+extern void skas_batch_resume_disable(void);
 
 /* host CPU placement: see arch/um/os-Linux/skas/cpu.c */
 extern void skas_cpu_follow(struct mm_id *mm);
@@ -47,6 +61,10 @@ extern int skas_cpu_inherited(void);
 
 /* lazy FP: make regs->fp current before kernel code reads or writes it */
 extern void skas_fp_sync(struct uml_pt_regs *regs);
+/* ... and after regs->fp was reset (exec), drop what the host still holds */
+extern void skas_fp_forget(struct uml_pt_regs *regs);
+/* bytes of XSAVE state the host hands out; 0 if it has none */
+extern unsigned int skas_fp_xstate_bytes(void);
 
 /* host probes */
 extern char *skas_probe_uml_dir(const char *configured);

@@ -26,6 +26,20 @@
 #define STUB_ENTRY_RESUME	0x60
 
 /*
+ * Fixed places in the code page the kernel recognises at a stop:
+ *  - STUB_TRAP: the one int3 by which the stub hands control back (after
+ *    set-up, a batch, or the SIGSEGV handler); a stop there has the
+ *    instruction pointer at STUB_TRAP + 1;
+ *  - STUB_RESUME_JUMP: the last instruction of the resume entry, the jump
+ *    to guest code.  Only there does the stub run with the guest's %r15;
+ *    everywhere else in the stub %r15 holds the secret (below), which is
+ *    how the kernel tells the stub at work from guest code that jumped
+ *    into the stub page.
+ */
+#define STUB_TRAP		0xa0
+#define STUB_RESUME_JUMP	0x170
+
+/*
  * The stub's own host syscalls carry a per-process secret, which its
  * seccomp filter checks: munmap and mprotect in their unused 4th argument,
  * mmap in the upper halves of flags (low word of the secret) and fd (high
@@ -72,18 +86,32 @@
 #define STUB_EXIT_SIGNALS	104
 #define STUB_EXIT_EXEC		105
 #define STUB_EXIT_SECCOMP	106
+#define STUB_EXIT_DUMPABLE	107
+
+/*
+ * The batch, as the stub's assembly reads it (struct stub_data below is
+ * the same layout; the asserts at the end keep the two one fact).
+ */
+#define STUB_OP_MMAP		1
+#define STUB_OP_MUNMAP		2
+#define STUB_OP_MPROTECT	3
+#define STUB_D_BATCH_LEN	0	/* u32 */
+#define STUB_D_BATCH_DONE	4	/* u32 */
+#define STUB_D_BATCH_ERR	8	/* long */
+#define STUB_HEADER_BYTES	(STUB_RESUME_OFFSET + 8 * STUB_RESUME_REGS + 40)
+#define STUB_ENTRY_BYTES	32
+#define STUB_E_OP		0	/* u32 */
+#define STUB_E_PROT		4	/* s32 */
+#define STUB_E_ADDR		8
+#define STUB_E_LEN		16
+#define STUB_E_OFFSET		24
+#define STUB_BATCH_MAX	((STUB_PAGE_BYTES - STUB_HEADER_BYTES) / STUB_ENTRY_BYTES)
 
 #ifndef __ASSEMBLER__
 
-enum stub_op {
-	STUB_OP_MMAP = 1,
-	STUB_OP_MUNMAP,
-	STUB_OP_MPROTECT,
-};
-
 /* One queued address-space operation. */
 struct stub_batch_entry {
-	unsigned int op;		/* enum stub_op */
+	unsigned int op;		/* STUB_OP_* */
 	int prot;			/* PROT_* for mmap and mprotect */
 	unsigned long addr;
 	unsigned long len;
@@ -96,10 +124,6 @@ struct stub_fault {
 	unsigned long error_code;	/* x86 page-fault error code */
 	unsigned long trap_no;		/* 14 for a page fault */
 };
-
-#define STUB_HEADER_BYTES	(STUB_RESUME_OFFSET + 8 * STUB_RESUME_REGS + 40)
-#define STUB_BATCH_MAX \
-	((STUB_PAGE_BYTES - STUB_HEADER_BYTES) / sizeof(struct stub_batch_entry))
 
 struct stub_data {
 	/* Written by the kernel before it starts the batch runner. */
@@ -128,6 +152,18 @@ struct stub_data {
 };
 
 #define STUB_DATA_BYTES		sizeof(struct stub_data)
+
+_Static_assert(sizeof(struct stub_batch_entry) == STUB_ENTRY_BYTES &&
+	       __builtin_offsetof(struct stub_batch_entry, prot) == STUB_E_PROT &&
+	       __builtin_offsetof(struct stub_batch_entry, addr) == STUB_E_ADDR &&
+	       __builtin_offsetof(struct stub_batch_entry, len) == STUB_E_LEN &&
+	       __builtin_offsetof(struct stub_batch_entry, offset) == STUB_E_OFFSET,
+	       "stub batch entry layout");
+_Static_assert(__builtin_offsetof(struct stub_data, batch_done) == STUB_D_BATCH_DONE &&
+	       __builtin_offsetof(struct stub_data, batch_err) == STUB_D_BATCH_ERR &&
+	       __builtin_offsetof(struct stub_data, resume_regs) == STUB_RESUME_OFFSET &&
+	       __builtin_offsetof(struct stub_data, batch) == STUB_HEADER_BYTES,
+	       "stub data layout");
 
 #endif /* __ASSEMBLER__ */
 #endif /* __SKAS0_STUB_DATA_H */

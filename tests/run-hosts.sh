@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# make test-hosts: tests/run-host-kernel.sh on Debian's stock host kernels
+# 6.1 (bookworm) and 6.12, each in a QEMU VM under TCG that shares this
+# machine's root file system read-only (scripts/host-vm.sh).  One summary
+# line per host kernel, then the total.
+# usage: tests/run-hosts.sh KERNEL [HOST_KERNEL...]
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+kernel=$(readlink -f "$1"); shift
+hosts=("$@")
+((${#hosts[@]})) || hosts=(6.1 6.12)
+lines=()
+for k in "${hosts[@]}"; do
+	t0=$SECONDS
+	if ! "$top/scripts/host-vm.sh" prepare "$k"; then
+		echo "[SKIP] host kernel $k: cannot be fetched or booted here (see above)"
+		lines+=("host $k: skipped")
+		continue
+	fi
+	log=$top/build/hosts/run-$k.log
+	"$top/scripts/host-vm.sh" run "$k" "$here/run-host-kernel.sh" "$kernel" >"$log" 2>&1
+	rc=$?
+	line=$(grep -E '^host [^ ]+: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+	grep -E '^\[FAIL\]' "$log"
+	if [[ -z $line ]]; then
+		fail "host kernel $k: no summary (status $rc); console tail:"
+		tail -20 "$log"
+		line="host $k: did not finish"
+	else
+		p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+		f=$(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$line")
+		passed=$((passed + p)) failed=$((failed + f))
+	fi
+	lines+=("$line ($((SECONDS - t0)) s, $(cat "$top/build/hosts/$k/ready"))")
+done
+printf '%s\n' "${lines[@]}"
+summary hosts
+[[ $failed -eq 0 ]]
