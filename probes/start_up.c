@@ -598,9 +598,10 @@ static char *with_slash(const char *a, const char *b)
 char *skas_probe_uml_dir(const char *configured)
 {
 	const char *home = getenv("HOME");
-	const char *tmp = getenv("TMPDIR");
+	const char *bases[] = { getenv("TMPDIR"), "/tmp" };
 	char *dir = NULL, suffix[32], first[128];
 	const char *why = NULL;
+	unsigned int i;
 	int err = -ENOENT;
 
 	probe_begin("that %s is writable", configured);
@@ -618,9 +619,20 @@ char *skas_probe_uml_dir(const char *configured)
 	snprintf(first, sizeof(first), "%s", why ? why :
 		 home || configured[0] != '~' ? strerror(-err) : "HOME is not set");
 
+	/*
+	 * A fallback that cannot be made (TMPDIR missing, read-only) gives way
+	 * to the next; one that exists but is not ours stops the kernel.
+	 */
 	snprintf(suffix, sizeof(suffix), "/uml-%u", (unsigned int)getuid());
-	dir = with_slash(tmp && *tmp ? tmp : "/tmp", suffix);
-	err = dir ? dir_usable(dir, 1, &why) : -ENOMEM;
+	for (i = 0, dir = NULL; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		if (!bases[i] || !*bases[i])
+			continue;
+		free(dir);
+		dir = with_slash(bases[i], suffix);
+		err = dir ? dir_usable(dir, 1, &why) : -ENOMEM;
+		if (!err || why)
+			break;
+	}
 	if (err) {
 		/* the kernel cannot go on without it: say so and stop */
 		probe_note("failed: %s; and %s is not usable either (%s): remove it, or set uml_dir= to a directory of your own\n",

@@ -41,7 +41,7 @@ ln -sfn "$work/repo/build/obj/linux" "$work/repo/linux"
 chown -R nobody:nogroup "$work/repo/build"
 chmod -R a+rX "$work"
 mkdir -m 0555 "$work/readonly-home"
-log=$work/suite.log
+log=$top/build/container-suite.log
 
 unshare -m sh -c "
 	mount --make-rprivate / &&

@@ -112,6 +112,20 @@ void skas_host_process_lost(int pid)
 	BUG();
 }
 
+/*
+ * A SIGTRAP for the guest task.  After an int3 (si_code SI_KERNEL) it gets
+ * SIGTRAP as on x86, silently: UML's relay_signal() logs every signal it
+ * does not know, and a guest can make any number of int3s.
+ */
+void skas_guest_trap(struct siginfo *si, struct uml_pt_regs *regs)
+{
+	if (si->si_code == SI_KERNEL) {
+		force_sig(SIGTRAP);
+		return;
+	}
+	relay_signal(SIGTRAP, si, regs);
+}
+
 void current_mm_sync(void)
 {
 	if (current->mm)

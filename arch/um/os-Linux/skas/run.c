@@ -418,7 +418,7 @@ static void guest_signal(struct mm_id *mm, int sig, struct uml_pt_regs *regs)
 	memset(&si, 0, sizeof(si));
 	ptrace(PTRACE_GETSIGINFO, mm->pid, 0, &si);
 	if (sig == SIGTRAP) {
-		relay_signal(SIGTRAP, (struct siginfo *)&si, regs);
+		skas_guest_trap((struct siginfo *)&si, regs);
 		return;
 	}
 	block_signals_trace();
