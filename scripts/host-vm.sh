@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run a command on another host kernel: one of Debian's stock kernels, in
 # QEMU (TCG: no hardware virtualisation needed), with this machine's root
-# file system shared read-only and the repository's build/ read-write, so
-# the command sees the same programs and paths as here.
+# file system shared read-only and the checkout read-write, so the command
+# sees the same programs and paths as here.
 #
 #   scripts/host-vm.sh prepare KERNEL      fetch and unpack it (once)
 #   scripts/host-vm.sh run KERNEL CMD...   boot it, run CMD as root in
@@ -50,7 +50,7 @@ prepare() {
 	meta=$(meta_package "$k")
 	pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image/ {print $2; exit}')
 	[[ -n $pkg ]] || { echo "host-vm: apt knows no $meta here" >&2; return 1; }
-	rm -rf "$dir"; mkdir -p "$dir/deb" "$dir/initrd/modules"
+	rm -rf "$dir"; mkdir -p "$dir/deb"
 	(cd "$dir/deb" && apt-get download "$pkg" >/dev/null 2>&1) ||
 		{ echo "host-vm: apt-get download $pkg failed" >&2; return 1; }
 	deb=$(ls "$dir"/deb/*.deb)
@@ -58,25 +58,27 @@ prepare() {
 	dpkg-deb -x "$deb" "$root"
 	version=$(ls "$root/lib/modules")
 	cp "$root/boot/vmlinuz-$version" "$dir/vmlinuz"
+	mkdir -p "$dir/modules"
 	module_order "$root/lib/modules/$version" virtio_pci 9pnet_virtio 9p |
 	while read -r f; do
 		case $f in
-		*.xz) xz -dc "$f" > "$dir/initrd/modules/$(basename "$f" .xz)" ;;
-		*) cp "$f" "$dir/initrd/modules/" ;;
+		*.xz) xz -dc "$f" > "$dir/modules/$(basename "$f" .xz)" ;;
+		*) cp "$f" "$dir/modules/" ;;
 		esac
-		basename "${f%.xz}" >> "$dir/initrd/modules/order"
+		basename "${f%.xz}" >> "$dir/modules/order"
 	done
-	make_initrd "$dir/initrd"
-	(cd "$dir/initrd" && find . | cpio -o -H newc --quiet | gzip -1) > "$dir/initrd.gz"
 	echo "$pkg ($version)" > "$dir/ready"
-	rm -rf "$dir/deb" "$root"
+	rm -rf "$dir/deb" "$root" "$dir/initrd"
 }
 
-# A busybox initramfs: load the 9p modules, share in the host root and
-# build/, chroot there and run the command the kernel command line names.
+# A busybox initramfs, made afresh for each run: load the 9p modules, share
+# in the host root and the checkout, chroot there and run the command the
+# kernel command line names.
 make_initrd() {
-	local d=$1
+	local d=$1 modules=$2
+	rm -rf "$d"
 	mkdir -p "$d"/{bin,dev,proc,sys,host}
+	cp -r "$modules" "$d/modules"
 	cp /bin/busybox "$d/bin/busybox"
 	for app in sh mount insmod mkdir chroot poweroff cat sleep sed; do
 		ln -s busybox "$d/bin/$app"
@@ -89,9 +91,8 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in $(cat /modules/order); do insmod /modules/$m; done
 cmd=$(sed -n 's/.*hostvm.cmd=\([^ ]*\).*/\1/p' /proc/cmdline)
-build=$(sed -n 's/.*hostvm.build=\([^ ]*\).*/\1/p' /proc/cmdline)
-mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000 hostroot /host &&
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 build "/host$build" || {
+repo=$(sed -n 's/.*hostvm.repo=\([^ ]*\).*/\1/p' /proc/cmdline)
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000 hostroot /host || {
 	echo "host-vm: cannot share the host's files in"; poweroff -f; }
 mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
@@ -99,6 +100,10 @@ mount -t devtmpfs dev /host/dev
 mkdir -p /host/dev/pts /host/dev/shm
 mount -t devpts devpts /host/dev/pts
 for t in /tmp /run /dev/shm /root /var/tmp; do mount -t tmpfs tmpfs "/host$t"; done
+# the checkout last, read-write, wherever it is (also under /tmp)
+mkdir -p "/host$repo" 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 repo "/host$repo" || {
+	echo "host-vm: cannot share $repo in"; poweroff -f; }
 echo "host-vm: $(cat /proc/version)"
 chroot /host /bin/sh -c "$cmd"
 echo "host-vm: status $?"
@@ -110,6 +115,8 @@ INIT
 run() {
 	local k=$1 dir=$hosts/$1 script log; shift
 	prepare "$k"
+	make_initrd "$dir/initrd" "$dir/modules"
+	(cd "$dir/initrd" && find . | cpio -o -H newc --quiet | gzip -1) > "$dir/initrd.gz"
 	script=$top/build/hosts/cmd-$k.sh
 	{
 		echo '#!/bin/sh'
@@ -122,9 +129,9 @@ run() {
 		-cpu max -smp "${HOSTVM_CPUS:-$(nproc)}" -m "${HOSTVM_MEM:-3G}" \
 		-nographic -no-reboot -nodefaults -serial stdio \
 		-kernel "$dir/vmlinuz" -initrd "$dir/initrd.gz" \
-		-append "console=ttyS0 quiet panic=-1 hostvm.cmd=$script hostvm.build=$top/build" \
+		-append "console=ttyS0 quiet panic=-1 hostvm.cmd=$script hostvm.repo=$top" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-		-virtfs local,path="$top/build",mount_tag=build,security_model=none,multidevs=remap \
+		-virtfs local,path="$top",mount_tag=repo,security_model=none,multidevs=remap \
 		</dev/null 2>&1 | tr -d '\r' | tee "$log"
 	status=$(sed -n 's/^host-vm: status \([0-9]*\)$/\1/p' "$log" | tail -1)
 	return "${status:-124}"
