@@ -45,7 +45,8 @@ module_order() {
 
 prepare() {
 	local k=$1 dir=$hosts/$1 meta pkg deb root version
-	[[ -e $dir/ready ]] && return 0
+	# ready, and in the layout of this script (modules/, not initrd/)
+	[[ -e $dir/ready && -e $dir/modules/order ]] && return 0
 	command -v qemu-system-x86_64 >/dev/null || { echo "host-vm: qemu-system-x86_64 missing (apt-get install qemu-system-x86)" >&2; return 1; }
 	meta=$(meta_package "$k")
 	pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image/ {print $2; exit}')
