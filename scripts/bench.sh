@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make bench: ours vs unmodified upstream 6.12 (as is, and pinned to one CPU
-# with taskset) vs the host, interleaved.
-# Prints a table and writes build/bench/results.txt (figure kernel median).
+# make bench: ours in fast mode and in ptrace mode vs unmodified upstream
+# 6.12 (as is, and pinned to one CPU with taskset) vs the host, interleaved.
+# Prints a table and writes build/bench/results.txt (figure kernel median),
+# then what each figure cost in the layer's counters (/proc/skas0).
 # usage: scripts/bench.sh OURS UPSTREAM   (ROUNDS=3 by default)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,16 +19,17 @@ else
 gcc -static -O2 -pthread -o "$work/bench" "$top/tests/bench/bench.c" || exit 1
 
 # boot KERNEL with run.sh; stdout: guest lines, plus boot_to_init measured here
+kargs=()	# extra kernel arguments (skas0.mode= for ours)
 guest_run() {	# guest_run KERNEL [PREFIX...]
 	local kernel=$1 t0 line; shift
 	t0=$EPOCHREALTIME
 	timeout 600 "$@" "$kernel" mem=512M con=null con0=null,fd:1 rdinit=/sbin/init skas0.run="$work" \
-		</dev/null 2>&1 | while IFS= read -r line; do
+		"${kargs[@]}" </dev/null 2>&1 | while IFS= read -r line; do
 		line=${line%$'\r'}	# the guest console ends lines with CRLF
 		case $line in
 		BENCH-BOOTED*) awk -v a="$t0" -v b="$EPOCHREALTIME" \
 				'BEGIN { printf "BENCH boot_to_init %.3f\n", (b - a) * 1e6 }' ;;
-		BENCH\ *) echo "$line" ;;
+		BENCH\ *|BENCHC\ *) echo "$line" ;;
 		esac
 	done
 }
@@ -51,36 +53,44 @@ mkdir -p /host && mount -t hostfs -o / none /host &&
 	./bench --time compile_12_files chroot /host /bin/sh -c "$compile"
 GUEST
 for r in $(seq "$rounds"); do
-	for k in ours upstream upstream_pinned host; do
+	for k in fast ptrace upstream upstream_pinned host; do
 		say "round $r/$rounds: $k"
 		case $k in
-		ours) guest_run "$ours" ;;
+		fast|ptrace) kargs=(skas0.mode=$k); guest_run "$ours"; kargs=() ;;
 		upstream) guest_run "$upstream" ;;
 		# upstream with all its processes on one CPU, as ours keeps
 		# itself (skas0.pin): what is left is the design, not placement
 		upstream_pinned) guest_run "$upstream" taskset -c 0 ;;
 		host) "$work/bench"; "$work/bench" --time compile_12_files sh -c "$compile" ;;
-		esac | awk -v k="$k" '$1 == "BENCH" { print $2, k, $3 }' >> "$raw"
+		esac | tee >(awk -v k="$k" '$1 == "BENCHC" { $1 = k; print }' > "$work/counters-$k.txt") |
+			awk -v k="$k" '$1 == "BENCH" { print $2, k, $3 }' >> "$raw"
 	done
 done
 
 # host syscalls made by the kernel process per guest event
-count() {	# KERNEL MODE N -> host syscalls of the kernel process
-	printf './bench %s %s\n' "$2" "$3" > "$work/run.sh"
-	perf stat --no-inherit -x, -e raw_syscalls:sys_enter -o "$work/perf.txt" -- \
-		"$1" mem=512M con=null con0=null,fd:1 rdinit=/sbin/init skas0.run="$work" </dev/null >/dev/null 2>&1
+# (hostsc_*), and by every host process of the boot: the kernel's and the
+# backing processes' (hostsc_all_*)
+count() {	# KERNEL INHERIT MODE N [ARGS...] -> host syscalls
+	local kernel=$1 inherit=$2; shift 2
+	printf './bench %s %s\n' "$1" "$2" > "$work/run.sh"; shift 2
+	perf stat $inherit -x, -e raw_syscalls:sys_enter -o "$work/perf.txt" -- \
+		"$kernel" mem=512M con=null con0=null,fd:1 rdinit=/sbin/init skas0.run="$work" "$@" \
+		</dev/null >/dev/null 2>&1
 	awk -F, '/raw_syscalls/ { print $1 }' "$work/perf.txt"
 }
 if perf stat -e raw_syscalls:sys_enter true >/dev/null 2>&1; then
-	for k in ours upstream; do
-		kernel=$ours; [[ $k == upstream ]] && kernel=$upstream
+	for k in fast ptrace upstream; do
+		kernel=$ours args=(skas0.mode=$k)
+		[[ $k == upstream ]] && kernel=$upstream args=()
 		for ev in getppid:null_syscall faults:write_fault; do
 			mode=${ev%%:*} fig=${ev#*:}
-			say "host syscalls per $fig: $k"
-			c0=$(count "$kernel" "--$mode" 0)
-			c1=$(count "$kernel" "--$mode" 20000)
-			awk -v f="hostsc_$fig" -v k="$k" -v a="$c0" -v b="$c1" \
-				'BEGIN { if (a != "" && b != "") printf "%s %s %.2f\n", f, k, (b - a) / 20000 }' >> "$raw"
+			for scope in --no-inherit:hostsc "":hostsc_all; do
+				say "host syscalls per $fig: $k (${scope#*:})"
+				c0=$(count "$kernel" "${scope%%:*}" "--$mode" 0 "${args[@]}")
+				c1=$(count "$kernel" "${scope%%:*}" "--$mode" 20000 "${args[@]}")
+				awk -v f="${scope#*:}_$fig" -v k="$k" -v a="$c0" -v b="$c1" \
+					'BEGIN { if (a != "" && b != "") printf "%s %s %.2f\n", f, k, (b - a) / 20000 }' >> "$raw"
+			done
 		done
 	done
 else
@@ -89,13 +99,13 @@ fi
 
 # Scale: 10 idle kernels at once.  CPU they burn while idle, and host
 # processes each one keeps.  Every kernel runs in its own session.
-scale() {	# KERNEL LABEL
+scale() {	# KERNEL LABEL [ARGS...]
 	local kernel=$1 label=$2 n=10 idle=30 sids=() i t0 t1 procs
 	mkdir -p "$work/idle"
 	printf 'sleep %d\n' $((idle + 30)) > "$work/idle/run.sh"
 	for i in $(seq $n); do
 		setsid "$kernel" mem=64M con=null con0=null,fd:1 rdinit=/sbin/init skas0.run="$work/idle" \
-			</dev/null >/dev/null 2>&1 &
+			"${@:3}" </dev/null >/dev/null 2>&1 &
 		sids+=($!)
 		disown $!	# no "Killed" notice when they are stopped below
 	done
@@ -127,8 +137,10 @@ scale() {	# KERNEL LABEL
 	echo "host_processes_per_kernel $label $((procs / n))" >> "$raw"
 }
 if [[ ${BENCH_SCALE:-1} == 1 ]]; then
-	say "scale: 10 idle kernels for 30 s (ours)"
-	scale "$ours" ours
+	for k in fast ptrace; do
+		say "scale: 10 idle kernels for 30 s (ours, $k)"
+		scale "$ours" "$k" skas0.mode=$k
+	done
 	say "scale: 10 idle kernels for 30 s (upstream)"
 	scale "$upstream" upstream
 fi
@@ -137,19 +149,26 @@ fi	# BENCH_TABLE_ONLY
 
 # medians and ratios
 sort -k1,1 -k2,2 -k3,3g "$raw" | awk '
+	function r(a, b) { return (a != "" && b > 0) ? sprintf("%.2f", a / b) : "-" }
+	function d(x) { return x == "" ? "-" : x }
 	{ key = $1 " " $2; v[key, ++n[key]] = $3; figs[$1] = 1 }
 	END {
 		for (key in n) { m = n[key]; med[key] = (m % 2) ? v[key, (m + 1) / 2] : (v[key, m / 2] + v[key, m / 2 + 1]) / 2 }
-		printf "%-24s %12s %12s %12s %12s %8s %8s %9s\n", "figure (us/op)", "ours", "upstream", "up-pinned", "host", "ours/up", "ours/pin", "ours/host"
+		printf "%-28s %12s %12s %12s %12s %12s %8s %8s %9s %9s\n", "figure (us/op)", "fast", "ptrace", "upstream", "up-pinned", "host", "fast/ptr", "ptr/up", "fast/host", "ptr/host"
 		for (f in figs) {
-			o = med[f " ours"]; u = med[f " upstream"]; p = med[f " upstream_pinned"]; h = med[f " host"]
-			printf "%-24s %12s %12s %12s %12s %8s %8s %9s\n", f, o, u, (p == "" ? "-" : p), (h == "" ? "-" : h),
-				(u > 0 ? sprintf("%.2f", o / u) : "-"), (p > 0 ? sprintf("%.2f", o / p) : "-"),
-				(h > 0 ? sprintf("%.2f", o / h) : "-")
-			print f, "ours", o > "'"$work"'/results.txt"
-			print f, "upstream", u > "'"$work"'/results.txt"
+			o = med[f " fast"]; t = med[f " ptrace"]; u = med[f " upstream"]; p = med[f " upstream_pinned"]; h = med[f " host"]
+			printf "%-28s %12s %12s %12s %12s %12s %8s %8s %9s %9s\n", f, d(o), d(t), d(u), d(p), d(h),
+				r(o, t), r(t, u), r(o, h), r(t, h)
+			if (o != "") print f, "fast", o > "'"$work"'/results.txt"
+			if (t != "") print f, "ptrace", t > "'"$work"'/results.txt"
+			if (u != "") print f, "upstream", u > "'"$work"'/results.txt"
 			if (p != "") print f, "upstream_pinned", p > "'"$work"'/results.txt"
 			if (h != "") print f, "host", h > "'"$work"'/results.txt"
 		}
 	}' | (read -r hdr; echo "$hdr"; sort)
 echo "machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d); rounds: $rounds; raw: $raw"
+for k in fast ptrace; do
+	[[ -s $work/counters-$k.txt ]] || continue
+	echo "per operation, /proc/skas0, $k mode (last round):"
+	sed 's/^/  /' "$work/counters-$k.txt"
+done

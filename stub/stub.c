@@ -9,21 +9,30 @@
  * Entry points (stub_entry.S, which also holds the batch runner and the
  * resume entry: everything that runs with the secret is assembly):
  *  - stub_init: once, right after exec: strip the address space down to
- *    the stub pages, install the SIGSEGV handler and the seccomp filter,
+ *    the stub pages, install the signal handlers and the seccomp filters
+ *    the kernel wrote for it (fast mode: start the trusted thread too),
  *    trap to the kernel.
- *  - stub_segv_handler: record the fault the host reported, trap to the
- *    kernel, which then restores the guest's registers.
+ *  - stub_segv_handler (ptrace mode): record the fault the host reported,
+ *    trap to the kernel, which then restores the guest's registers.
+ *  - stub_fast_handler (fast mode): every stop of the guest thread, handed
+ *    to the kernel through shared memory.
  */
 #include <asm/unistd.h>
 #include <asm/signal.h>
 #include <asm/sigcontext.h>
 #include <linux/mman.h>
-#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <linux/prctl.h>
 #include "stub-data.h"
 #include "stub_syscall.h"
+
+/*
+ * Everything the stub refers to is in its own page: hidden, so the
+ * compiler reaches it %rip-relative.  Through the GOT, a static link would
+ * put in the address the image was linked at, not the one it runs at.
+ */
+#pragma GCC visibility push(hidden)
 
 #define STUB_HOST_TOP	0x7ffffffff000UL	/* 47-bit user space */
 
@@ -48,9 +57,6 @@ struct stub_ucontext {
 };
 
 #define SA_RESTORER_FLAG	0x04000000UL
-
-#define SECRET_LO	(secret & 0xffffffffUL)
-#define SECRET_HI	(secret >> 32)
 
 __attribute__((noreturn, used))
 void stub_segv_handler(int sig, void *info, struct stub_ucontext *uc)
@@ -92,94 +98,159 @@ static __attribute__((noreturn)) void stub_fail(int code)
 		sys2(__NR_exit_group, code, 0);
 }
 
+/* ------------------------------------------------------------ fast mode */
+
 /*
- * Every guest system call must stop for the kernel.  Under PTRACE_SYSEMU
- * the host stops it before seccomp sees it.  After the resume entry guest
- * code runs under PTRACE_CONT, and this filter sends its calls to the
- * kernel (SECCOMP_RET_TRACE, a ptrace stop), all but the stub's own:
- * munmap, mprotect and mmap of the physical-memory file, shared and
- * fixed, each carrying this process's secret.  Guest code can jump onto
- * the stub's syscall instructions but cannot know the secret.  Calls by
- * other ABIs (int $0x80, sysenter, 32-bit code) stop for the kernel too,
- * which refuses them the same way whatever mode the guest ran in; the
- * filter kills nothing, so a guest can never make its own host process
- * die here.
- *
- * One exception: a call into the host's vsyscall page is emulated by the
- * host without a syscall stop, but after asking seccomp.  Those three
- * calls, from that page, trap (SIGSYS) so the kernel can answer them with
- * the guest's clock instead of the host's.
+ * Fast mode: a guest thread's system call (SIGSYS from the filter), fault,
+ * trap or preemption (SIGALRM) lands here, on the stub's signal stack.
+ * Hand off to the kernel through struct stub_handoff and wait, spinning a
+ * little, then asleep, until it releases us; the frame then holds the
+ * registers to go on with, which rt_sigreturn loads.  Only the calls the
+ * guest thread's filter lets through from this page are made here.
  */
-#define SD_ARCH		__builtin_offsetof(struct seccomp_data, arch)
-#define SD_NR		__builtin_offsetof(struct seccomp_data, nr)
-#define SD_IP_HI	(__builtin_offsetof(struct seccomp_data, instruction_pointer) + 4)
-#define SD_ARG_LO(n)	(__builtin_offsetof(struct seccomp_data, args) + 8 * (n))
-#define SD_ARG_HI(n)	(SD_ARG_LO(n) + 4)
+extern char stub_page_start[];
 
-#define LOAD(off)		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
-#define IF_EQ(k, jt, jf)	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (jt), (jf))
-#define RETURN(v)		BPF_STMT(BPF_RET | BPF_K, (v))
+#define FUTEX_WAIT_	0
+#define FUTEX_WAKE_	1
+#define ARCH_SET_GS_	0x1001
+#define ARCH_SET_FS_	0x1002
+#define ARCH_GET_FS_	0x1003
+#define ARCH_GET_GS_	0x1004
 
-static long stub_confine(unsigned long secret)
+static unsigned long stub_get_base(struct stub_handoff *h, int which)
 {
-	struct sock_filter filter[] = {
-		/* 0 */	LOAD(SD_ARCH),
-		/* 1 */	IF_EQ(AUDIT_ARCH_X86_64, 1, 0),
-		/* 2 */	RETURN(SECCOMP_RET_TRACE),
-		/* 3 */	LOAD(SD_NR),
-		/* 4 */	IF_EQ(__NR_munmap, 6, 0),		/* -> 11 */
-		/* 5 */	IF_EQ(__NR_mprotect, 5, 0),		/* -> 11 */
-		/* 6 */	IF_EQ(__NR_mmap, 9, 0),			/* -> 16 */
-		/* 7 */	IF_EQ(__NR_gettimeofday, 19, 0),	/* -> 27 */
-		/* 8 */	IF_EQ(__NR_time, 18, 0),		/* -> 27 */
-		/* 9 */	IF_EQ(__NR_getcpu, 17, 0),		/* -> 27 */
-		/* 10 */ RETURN(SECCOMP_RET_TRACE),
-		/* 11: munmap, mprotect: the secret as 4th argument */
-		LOAD(SD_ARG_LO(3)),
-		/* 12 */ IF_EQ(SECRET_LO, 0, 2),		/* else -> 15 */
-		/* 13 */ LOAD(SD_ARG_HI(3)),
-		/* 14 */ IF_EQ(SECRET_HI, 11, 0),		/* -> 26 */
-		/* 15 */ RETURN(SECCOMP_RET_TRACE),
-		/* 16: mmap: fd and flags as the batch runner passes them */
-		LOAD(SD_ARG_LO(4)),
-		/* 17 */ IF_EQ(STUB_PHYSMEM_FD, 0, 7),		/* else -> 25 */
-		/* 18 */ LOAD(SD_ARG_HI(4)),
-		/* 19 */ IF_EQ(SECRET_HI, 0, 5),		/* else -> 25 */
-		/* 20 */ LOAD(SD_ARG_LO(3)),
-		/* 21 */ IF_EQ(MAP_SHARED | MAP_FIXED, 0, 3),	/* else -> 25 */
-		/* 22 */ LOAD(SD_ARG_HI(3)),
-		/* 23 */ IF_EQ(SECRET_LO, 2, 0),		/* -> 26 */
-		/* 24 */ RETURN(SECCOMP_RET_TRACE),
-		/* 25 */ RETURN(SECCOMP_RET_TRACE),
-		/* 26 */ RETURN(SECCOMP_RET_ALLOW),
-		/* 27: a vsyscall, if it comes from the top of the address space */
-		LOAD(SD_IP_HI),
-		/* 28 */ IF_EQ(0xffffffff, 0, 1),
-		/* 29 */ RETURN(SECCOMP_RET_TRAP),
-		/* 30 */ RETURN(SECCOMP_RET_TRACE),
-	};
-	struct sock_fprog prog = {
-		.len = sizeof(filter) / sizeof(filter[0]),
-		.filter = filter,
-	};
-	volatile unsigned char *wipe = (volatile unsigned char *)filter;
-	unsigned long i;
-	long ret;
+	unsigned long base = 0;
 
-	if (sys6(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0))
-		return -1;
-	ret = sys3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog);
-	/* the filter sat on the stub stack, which guest code can read */
-	for (i = 0; i < sizeof(filter); i++)
-		wipe[i] = 0;
-	return ret;
+	if (!h->fsgsbase) {
+		sys2(__NR_arch_prctl, which, (long)&base);
+		return base;
+	}
+	if (which == ARCH_GET_FS_)
+		__asm__ volatile("rdfsbase %0" : "=r"(base));
+	else
+		__asm__ volatile("rdgsbase %0" : "=r"(base));
+	return base;
 }
 
+static void stub_set_bases(struct stub_handoff *h)
+{
+	if (!h->fsgsbase) {
+		sys2(__NR_arch_prctl, ARCH_SET_FS_, h->fs_base);
+		sys2(__NR_arch_prctl, ARCH_SET_GS_, h->gs_base);
+		return;
+	}
+	__asm__ volatile("wrfsbase %0" :: "r"(h->fs_base));
+	__asm__ volatile("wrgsbase %0" :: "r"(h->gs_base));
+}
+
+__attribute__((used)) void stub_fast_handler(int sig, void *info, void *uc)
+{
+	struct stub_handoff *h = (struct stub_handoff *)
+		(stub_page_start + STUB_PAGE_BYTES);
+	unsigned int seq = __atomic_load_n(&h->g_seq, __ATOMIC_SEQ_CST);
+	unsigned int spin;
+
+	h->signo = sig;
+	h->frame = (unsigned long)uc;
+	h->info = (unsigned long)info;
+	h->fs_base = stub_get_base(h, ARCH_GET_FS_);
+	h->gs_base = stub_get_base(h, ARCH_GET_GS_);
+	__atomic_add_fetch(&h->k_seq, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&h->k_sleeping, __ATOMIC_SEQ_CST))
+		sys4(__NR_futex, (long)&h->k_seq, FUTEX_WAKE_, 1, 0);
+
+	/*
+	 * Spin only for a system call, which often comes back at once; a
+	 * fault needs the trusted thread, which may have to run on this CPU.
+	 */
+	for (spin = sig == SIGSYS ? h->spin : 0; spin; spin--) {
+		if (__atomic_load_n(&h->g_seq, __ATOMIC_SEQ_CST) != seq)
+			goto released;
+		__builtin_ia32_pause();
+	}
+	__atomic_store_n(&h->g_sleeping, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&h->g_seq, __ATOMIC_SEQ_CST) == seq)
+		sys4(__NR_futex, (long)&h->g_seq, FUTEX_WAIT_, seq, 0);
+	__atomic_store_n(&h->g_sleeping, 0, __ATOMIC_SEQ_CST);
+released:
+	if (h->set_bases)
+		stub_set_bases(h);
+}
+
+void stub_fast_restorer(void) __attribute__((noreturn));
+long stub_start_trusted(unsigned long done_offset);
+
+static const int stub_fast_signals[] = {
+	SIGSYS, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGALRM,
+};
+
+/*
+ * The seccomp filters the kernel left in data page 2 (filter.c, which
+ * says what they let through): the process's own, then in fast mode the
+ * trusted thread (which keeps the physical-memory file and runs batches)
+ * and, for this thread, the guest thread, which holds no descriptor at
+ * all, the guest thread's.  The kernel wipes the page once we trapped.
+ */
+static void stub_confine(unsigned long done_offset)
+{
+	struct stub_fast_init *fi = (struct stub_fast_init *)
+		(stub_page_start + STUB_PAGE_BYTES + STUB_FAST_INIT_PAGE);
+	struct sock_fprog t = { fi->t_len, (struct sock_filter *)fi->insns };
+	struct sock_fprog g = { fi->g_len,
+				(struct sock_filter *)(fi->insns + fi->t_len) };
+	unsigned long all = ~0UL, none = 0;
+
+	if (sys6(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0))
+		stub_fail(STUB_EXIT_SECCOMP);
+	if (!done_offset) {
+		if (sys3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&t))
+			stub_fail(STUB_EXIT_SECCOMP);
+		return;
+	}
+	/*
+	 * The trusted thread inherits a mask that blocks every signal, so
+	 * none is ever delivered to it; the guest thread then unblocks
+	 * them before its own filter forbids rt_sigprocmask.
+	 */
+	if (sys4(__NR_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, 8) ||
+	    sys3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&t))
+		stub_fail(STUB_EXIT_SECCOMP);
+	if (stub_start_trusted(done_offset) <= 0)
+		stub_fail(STUB_EXIT_TRUSTED);
+	if (sys4(__NR_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, 8))
+		stub_fail(STUB_EXIT_SIGNALS);
+	if (sys2(__NR_close, STUB_PHYSMEM_FD, 0) ||
+	    sys3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&g))
+		stub_fail(STUB_EXIT_SECCOMP);
+}
+
+static int stub_fast_handlers(void)
+{
+	struct stub_sigaction sa = {
+		.handler = stub_fast_handler,
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER_FLAG,
+		.restorer = stub_fast_restorer,
+		.mask = ~0UL,
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(stub_fast_signals) / sizeof(int); i++)
+		if (sys4(__NR_rt_sigaction, stub_fast_signals[i], (long)&sa, 0, 8))
+			return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------ start-up */
+
+/*
+ * done_offset: fast mode (the offset of the request page's answer word in
+ * the physical-memory file, for the trusted thread), or 0 for ptrace mode.
+ */
 __attribute__((noreturn, used))
-void stub_init(unsigned long code, unsigned long secret)
+void stub_init(unsigned long code, unsigned long done_offset)
 {
 	struct stub_data *d = (struct stub_data *)(code + STUB_PAGE_BYTES);
-	unsigned long end = code + STUB_PAGE_BYTES + sizeof(*d);
+	unsigned long end = code + STUB_PAGE_BYTES + STUB_DATA_BYTES;
 	struct stub_sigaction sa = {
 		.handler = (void *)(code + STUB_ENTRY_SEGV),
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER |
@@ -192,8 +263,7 @@ void stub_init(unsigned long code, unsigned long secret)
 		void *sp;
 		int flags;
 		unsigned long size;
-	} altstack = { d->stack, 0, sizeof(d->stack) };
-	unsigned long no_signals_blocked = 0;
+	} altstack = { d->stack, 0, done_offset ? STUB_ALTSTACK_BYTES : sizeof(d->stack) };
 
 	/* Drop the ELF image, its stack, vdso and vvar: only we remain. */
 	if (stub_unmap_unsealed(0, code) ||
@@ -209,12 +279,10 @@ void stub_init(unsigned long code, unsigned long secret)
 		stub_fail(STUB_EXIT_DUMPABLE);
 
 	if (sys2(__NR_sigaltstack, (long)&altstack, 0) ||
-	    sys4(__NR_rt_sigaction, SIGSEGV, (long)&sa, 0, 8) ||
-	    sys4(__NR_rt_sigprocmask, SIG_SETMASK,
-		 (long)&no_signals_blocked, 0, 8))
+	    (done_offset ? stub_fast_handlers() :
+	     sys4(__NR_rt_sigaction, SIGSEGV, (long)&sa, 0, 8)))
 		stub_fail(STUB_EXIT_SIGNALS);
-	if (stub_confine(secret))
-		stub_fail(STUB_EXIT_SECCOMP);
+	stub_confine(done_offset);
 
 	d->batch_done = 0;
 	d->batch_err = 0;

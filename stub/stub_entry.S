@@ -9,7 +9,16 @@
 #define NR_mmap		9
 #define NR_mprotect	10
 #define NR_munmap	11
+#define NR_rt_sigreturn	15
+#define NR_pwrite64	18
+#define NR_clone	56
 #define NR_exit_group	231
+#define NR_futex	202
+#define FUTEX_WAIT	0
+#define FUTEX_WAKE	1
+#define PROT_R		1
+/* the trusted thread: same memory, signal handlers and thread group, not the descriptors */
+#define TRUSTED_CLONE	0x10900	/* CLONE_VM | CLONE_SIGHAND | CLONE_THREAD */
 #define PROT_RX		5	/* PROT_READ | PROT_EXEC */
 #define PROT_RW		3	/* PROT_READ | PROT_WRITE */
 #define SHARED_FIXED	0x11	/* MAP_SHARED | MAP_FIXED */
@@ -172,6 +181,153 @@ stub_batch_exec:
 	movq	%rax, STUB_D_BATCH_ERR(%rbx)
 	ret
 
+/* ---------------------------------------------------------- fast mode */
+
+/* Where a fast-mode signal handler returns to: the guest goes on. */
+	.globl	stub_fast_restorer
+stub_fast_restorer:
+	movl	$NR_rt_sigreturn, %eax
+	syscall
+	hlt
+
+/*
+ * Start the trusted thread.  In: %rdi = the offset, in the physical-memory
+ * file, of the request page's answer word.  Returns its tid (or -errno) in the guest
+ * thread; the trusted thread goes to stub_trusted_loop and never returns.
+ */
+	.globl	stub_start_trusted
+stub_start_trusted:
+	pushq	%r12				/* callee-saved in the caller's world */
+	movq	%rdi, %r12
+	movl	$TRUSTED_CLONE, %edi
+	xorl	%esi, %esi		/* no stack of its own: it uses none */
+	xorl	%edx, %edx
+	xorl	%r10d, %r10d
+	xorl	%r8d, %r8d
+	movl	$NR_clone, %eax
+	syscall
+	testq	%rax, %rax
+	jz	stub_trusted_loop
+	popq	%r12
+	ret
+
+/*
+ * The trusted thread: the only holder of the physical-memory file.  It runs
+ * the batches the kernel writes into the request page, which this process
+ * can read but not write, and answers in that same page, through the
+ * file, which nothing else in the process holds.  It uses no memory it
+ * writes, no stack and no signals (all blocked), so nothing the guest
+ * thread does can steer it.
+ *	%r12	the request page's answer, as an offset into the file
+ *	%r13	the request page			%ebx	entry index
+ *	%r14d	the last request seen			%ebp	entries in it
+ */
+stub_trusted_loop:
+	leaq	(stub_page_start + STUB_PAGE_BYTES + STUB_REQUEST_PAGE)(%rip), %r13
+	xorl	%r14d, %r14d			/* a new process's first request is 1 */
+1:	movl	STUB_RQ_SEQ(%r13), %eax		/* a new request? */
+	cmpl	%eax, %r14d
+	jne	2f
+	leaq	STUB_RQ_SEQ(%r13), %rdi
+	movl	$FUTEX_WAIT, %esi
+	movl	%r14d, %edx
+	xorl	%r10d, %r10d
+	movl	$NR_futex, %eax
+	syscall
+	jmp	1b
+2:	movl	%eax, %r14d
+	movl	STUB_RQ_N(%r13), %ebp
+	cmpl	$STUB_RQ_BATCH_MAX, %ebp
+	jbe	3f
+	xorl	%ebp, %ebp			/* beyond the page: nothing */
+3:	xorl	%ebx, %ebx
+4:	cmpl	%ebp, %ebx
+	jae	8f
+	movl	%ebx, %eax			/* %rax = &batch[i] */
+	imulq	$STUB_ENTRY_BYTES, %rax
+	leaq	STUB_RQ_BATCH(%r13, %rax), %rax
+	movq	STUB_E_ADDR(%rax), %rdi
+	movq	STUB_E_LEN(%rax), %rsi
+	movslq	STUB_E_PROT(%rax), %rdx
+	movl	STUB_E_OP(%rax), %ecx
+	cmpl	$STUB_OP_MMAP, %ecx
+	je	5f
+	cmpl	$STUB_OP_MUNMAP, %ecx
+	je	6f
+	cmpl	$STUB_OP_MPROTECT, %ecx
+	jne	9f				/* unknown: EINVAL */
+	movl	$NR_mprotect, %eax
+	syscall
+	jmp	7f
+6:	movl	$NR_munmap, %eax
+	syscall
+	jmp	7f
+5:	movq	STUB_E_OFFSET(%rax), %r9
+	movl	$SHARED_FIXED, %r10d
+	movl	$STUB_PHYSMEM_FD, %r8d
+	movl	$NR_mmap, %eax
+	syscall
+	cmpq	%rax, %rdi
+	jne	10f
+	xorl	%eax, %eax
+7:	testq	%rax, %rax
+	jnz	11f
+	incl	%ebx
+	jmp	4b
+9:	movq	$-22, %rax
+	jmp	11f
+10:	cmpq	$-4095, %rax
+	jae	11f
+	movq	$-14, %rax			/* EFAULT: placed elsewhere */
+
+	/* entry %ebx failed with -%rax: its index and errno, then the token */
+11:	negq	%rax
+	movzbl	%al, %eax
+	leaq	STUB_RQ_BYTES(%r13, %rax), %rsi
+	movl	$1, %edx
+	leaq	(STUB_RQ_DONE_ERR - STUB_RQ_DONE)(%r12), %r10
+	movl	$STUB_PHYSMEM_FD, %edi
+	movl	$NR_pwrite64, %eax
+	syscall
+	movzbl	%bl, %eax
+	leaq	STUB_RQ_BYTES(%r13, %rax), %rsi
+	movl	$1, %edx
+	leaq	(STUB_RQ_DONE_INDEX - STUB_RQ_DONE)(%r12), %r10
+	movl	$STUB_PHYSMEM_FD, %edi
+	movl	$NR_pwrite64, %eax
+	syscall
+	leaq	STUB_RQ_TOKEN_FAIL(%r13), %rsi
+	jmp	12f
+8:	leaq	STUB_RQ_TOKEN_OK(%r13), %rsi
+12:	movl	$4, %edx
+	movq	%r12, %r10
+	movl	$STUB_PHYSMEM_FD, %edi
+	movl	$NR_pwrite64, %eax
+	syscall
+	leaq	STUB_RQ_DONE(%r13), %rdi	/* and wake the kernel on it */
+	movl	$FUTEX_WAKE, %esi
+	movl	$1, %edx
+	movl	$NR_futex, %eax
+	syscall
+	/*
+	 * A batch that only adds mappings may also release the guest thread
+	 * (the kernel has its registers in place): g_seq, then a wake.
+	 */
+	cmpl	$0, STUB_RQ_RELEASE(%r13)
+	je	1b
+	leaq	STUB_RQ_RELEASE_SEQ(%r13), %rsi
+	movl	$4, %edx
+	leaq	(STUB_HO_G_SEQ - STUB_REQUEST_PAGE - STUB_RQ_DONE)(%r12), %r10
+	movl	$STUB_PHYSMEM_FD, %edi
+	movl	$NR_pwrite64, %eax
+	syscall
+	leaq	(STUB_HO_G_SEQ - STUB_REQUEST_PAGE)(%r13), %rdi
+	movl	$FUTEX_WAKE, %esi
+	movl	$1, %edx
+	movl	$NR_futex, %eax
+	syscall
+	jmp	1b
+
 /*
  * Entered once, at the ELF entry point, from wherever the host loaded us.
  * The kernel has put into registers (while the process sat in its
@@ -180,6 +336,8 @@ stub_batch_exec:
  *	%rsi	offset of the code page in the physical-memory file
  *	%rdx	offset of the data pages in the physical-memory file
  *	%r15	the secret for this process's own syscalls (for the filter)
+ *	%r14	fast mode: the offset in that file of the request page's
+ *		answer word; 0: ptrace mode
  * Map both at the top of the address space, move onto the stub stack and
  * continue in the mapped copy, which can then remove everything else.
  */
@@ -201,7 +359,7 @@ _start:
 
 	movq	$NR_mmap, %rax
 	leaq	STUB_PAGE_BYTES(%r12), %rdi
-	movq	$(STUB_PAGE_BYTES * 2), %rsi
+	movq	$STUB_REQUEST_PAGE, %rsi
 	movq	$PROT_RW, %rdx
 	movq	$SHARED_FIXED, %r10
 	movq	$STUB_PHYSMEM_FD, %r8
@@ -211,10 +369,23 @@ _start:
 	cmpq	%rax, %rdi
 	jne	2f
 
+	/* the request page: read-only in the process */
+	movq	$NR_mmap, %rax
+	leaq	(STUB_PAGE_BYTES + STUB_REQUEST_PAGE)(%r12), %rdi
+	movq	$STUB_PAGE_BYTES, %rsi
+	movq	$PROT_R, %rdx
+	movq	$SHARED_FIXED, %r10
+	movq	$STUB_PHYSMEM_FD, %r8
+	leaq	STUB_REQUEST_PAGE(%r13), %r9
+	syscall
+	leaq	(STUB_PAGE_BYTES + STUB_REQUEST_PAGE)(%r12), %rdi
+	cmpq	%rax, %rdi
+	jne	2f
+
 	/* top of the stub stack, minus a return-address slot for the ABI */
-	leaq	(STUB_PAGE_BYTES * 3 - 8)(%r12), %rsp
+	leaq	(STUB_PAGE_BYTES + STUB_STACK_PAGE + STUB_PAGE_BYTES - 8)(%r12), %rsp
 	movq	%r12, %rdi
-	movq	%r15, %rsi
+	movq	%r14, %rsi
 	leaq	STUB_ENTRY_INIT(%r12), %rax
 	jmp	*%rax
 

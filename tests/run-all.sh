@@ -9,10 +9,21 @@ top=$(dirname "$here")
 kernel=$1
 obj=$(dirname "$(readlink -f "$kernel")")	# build/obj, or build/obj-llvm
 total_p=0 total_f=0 status=0
+# The isolation and guest suites run in both modes (skas0.mode=fast, then
+# ptrace), with the same assertions.
+base_args=${SKAS0_BOOT_ARGS:-}
 for part in "run-host.sh $obj" "run-fetch.sh" "run-workflow.sh" \
-	    "run-probes.sh $kernel" "run-roots.sh $kernel" "run-isolation.sh $kernel" \
-	    "run-guest.sh $kernel"; do
+	    "run-probes.sh $kernel" "run-roots.sh $kernel" \
+	    "fast run-isolation.sh $kernel" "fast run-guest.sh $kernel" \
+	    "ptrace run-isolation.sh $kernel" "ptrace run-guest.sh $kernel"; do
 	out=$(mktemp)
+	export SKAS0_BOOT_ARGS=$base_args
+	case $part in
+	fast\ *|ptrace\ *)
+		SKAS0_BOOT_ARGS="$base_args skas0.mode=${part%% *}"
+		echo "=== ${part#* } in skas0.mode=${part%% *}"
+		part=${part#* } ;;
+	esac
 	# shellcheck disable=SC2086
 	"$here"/$part 2>&1 | tee "$out"
 	line=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -1)

@@ -104,22 +104,25 @@ for _ in $(seq 300); do grep -q ISOLATION-READY "$log" && break; sleep 0.1; done
 sleep 1
 grep -q ISOLATION-READY "$log" || fail "guest never got ready"
 
-# The kernel is the sentinel's child; it traces the backing processes.
-backing=()
+# The kernel is the sentinel's child; the backing processes are its
+# children that run the stub image (fast mode: not traced, two threads).
+fast=0
+grep -q 'Checking the mode guest syscalls.*\.\.\.fast' "$log" && fast=1
+backing=() kpid=
 for st in /proc/[0-9]*/status; do
 	pid=${st#/proc/}; pid=${pid%/status}
-	tracer=$(awk '/^TracerPid:/ {print $2}' "$st" 2>/dev/null) || continue
-	[[ -n $tracer && $tracer != 0 ]] || continue
-	[[ $(awk '/^PPid:/ {print $2}' "/proc/$tracer/status" 2>/dev/null) == "$boot" ]] &&
-		backing+=("$pid")
+	[[ $(awk '/^Name:/ {print $2}' "$st" 2>/dev/null) == *skas0* ]] || continue
+	parent=$(awk '/^PPid:/ {print $2}' "$st" 2>/dev/null)
+	[[ -n $parent && $(awk '/^PPid:/ {print $2}' "/proc/$parent/status" 2>/dev/null) == "$boot" ]] || continue
+	kpid=$parent
+	backing+=("$pid")
 done
-[[ ${#backing[@]} -ge 3 ]] && ok "found ${#backing[@]} backing processes" ||
+[[ ${#backing[@]} -ge 3 ]] && ok "found ${#backing[@]} backing processes ($( ((fast)) && echo fast || echo ptrace) mode)" ||
 	fail "found only ${#backing[@]} backing processes"
 
 # the kernel's descriptor of the physical-memory file: the one it maps
 physmem_fd() {
-	local fd kpid
-	kpid=$(awk '/^TracerPid:/ {print $2}' "/proc/$pid/status")
+	local fd
 	for fd in /proc/$kpid/fd/*; do
 		[[ $(readlink "$fd") == "$phys" ]] && { basename "$fd"; return; }
 	done
@@ -132,7 +135,10 @@ sealed() {	# is the mapping at START in PID sealed by the host?
 for pid in "${backing[@]}"; do
 	((inspect)) || break
 	[[ -d /proc/$pid ]] || continue		# a guest process that just exited
+	# fast mode: the trusted thread (the one that is not the leader) holds it
+	trusted=$(ls "/proc/$pid/task" 2>/dev/null | grep -vx "$pid" | head -1)
 	phys=$(readlink "/proc/$pid/fd/3" 2>/dev/null)
+	((fast)) && phys=$(readlink "/proc/$pid/task/$trusted/fd/3" 2>/dev/null)
 	bad=$(while read -r range perms off dev inode path; do
 		start=${range%-*}
 		case $path in
@@ -146,22 +152,44 @@ for pid in "${backing[@]}"; do
 	[[ -z $bad ]] && ok "pid $pid: maps hold only stub pages and guest memory" ||
 		fail "pid $pid: foreign mappings: $(echo $bad | cut -c1-200)"
 
-	fds=$(ls "/proc/$pid/fd" | tr '\n' ' ')
-	[[ $fds == "3 " && -n $(physmem_fd) ]] &&
-		ok "pid $pid: one descriptor, the physical-memory file ($phys)" ||
-		fail "pid $pid: descriptors: $fds ($phys)"
-
-	cgt=$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status")
-	[[ $cgt == 0000000000000400 ]] && ok "pid $pid: only SIGSEGV has a handler" ||
-		fail "pid $pid: SigCgt $cgt"
-	if (( $(nproc) > 1 )); then	# skas0.pin: runs where the kernel does
-		cpus=$(awk '/^Cpus_allowed_list:/ {print $2}' "/proc/$pid/status")
-		[[ $cpus =~ ^[0-9]+$ ]] && ok "pid $pid: pinned to one host CPU ($cpus)" ||
-			fail "pid $pid: may run on CPUs $cpus, not pinned with the kernel"
+	if ((fast)); then
+		# the guest thread holds no descriptor; the trusted thread the file
+		tids=($(ls "/proc/$pid/task" 2>/dev/null))
+		fds=$(ls "/proc/$pid/fd" | tr '\n' ' ')
+		tfds=$(ls "/proc/$pid/task/${trusted:-none}/fd" 2>/dev/null | tr '\n' ' ')
+		[[ ${#tids[@]} -eq 2 && -z $fds && $tfds == "3 " && -n $(physmem_fd) ]] &&
+			ok "pid $pid: two host threads; the guest thread holds no descriptor, the trusted one only the physical-memory file" ||
+			fail "pid $pid: threads ${tids[*]}, guest thread fds '$fds', trusted thread fds '$tfds'"
+		# SIGILL SIGTRAP SIGBUS SIGFPE SIGSEGV SIGALRM SIGSYS: the hand-off
+		cgt=$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status")
+		[[ $cgt == 00000000400024d8 ]] && ok "pid $pid: only the stub's hand-off signals have a handler" ||
+			fail "pid $pid: SigCgt $cgt"
+		tblk=$(awk '/^SigBlk:/ {print $2}' "/proc/$pid/task/${trusted:-none}/status" 2>/dev/null)
+		[[ $tblk == fffffffffffbfeff ]] && ok "pid $pid: the trusted thread blocks every signal" ||
+			fail "pid $pid: the trusted thread's SigBlk is $tblk"
+		if (( $(nproc) > 1 )); then	# beside the kernel, not on its CPU
+			cpus=$(awk '/^Cpus_allowed_list:/ {print $2}' "/proc/$pid/status")
+			kcpu=$(awk '/^Cpus_allowed_list:/ {print $2}' "/proc/$kpid/status")
+			[[ $cpus != "$kcpu" ]] && ok "pid $pid: runs beside the kernel (CPUs $cpus, the kernel's $kcpu)" ||
+				fail "pid $pid: runs on the kernel's CPU $kcpu"
+		fi
+	else
+		fds=$(ls "/proc/$pid/fd" | tr '\n' ' ')
+		[[ $fds == "3 " && -n $(physmem_fd) ]] &&
+			ok "pid $pid: one descriptor, the physical-memory file ($phys)" ||
+			fail "pid $pid: descriptors: $fds ($phys)"
+		cgt=$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status")
+		[[ $cgt == 0000000000000400 ]] && ok "pid $pid: only SIGSEGV has a handler" ||
+			fail "pid $pid: SigCgt $cgt"
+		if (( $(nproc) > 1 )); then	# skas0.pin: runs where the kernel does
+			cpus=$(awk '/^Cpus_allowed_list:/ {print $2}' "/proc/$pid/status")
+			[[ $cpus =~ ^[0-9]+$ ]] && ok "pid $pid: pinned to one host CPU ($cpus)" ||
+				fail "pid $pid: may run on CPUs $cpus, not pinned with the kernel"
+		fi
+		threads=$(ls "/proc/$pid/task" 2>/dev/null | wc -l)
+		[[ $threads -le 1 ]] && ok "pid $pid: one host thread (guest clones stay in the guest)" ||
+			fail "pid $pid: $threads host threads: a guest clone ran on the host"
 	fi
-	threads=$(ls "/proc/$pid/task" 2>/dev/null | wc -l)
-	[[ $threads -le 1 ]] && ok "pid $pid: one host thread (guest clones stay in the guest)" ||
-		fail "pid $pid: $threads host threads: a guest clone ran on the host"
 	seccomp=$(awk '/^Seccomp:/ {print $2}' "/proc/$pid/status")
 	[[ $seccomp == 2 ]] && ok "pid $pid: seccomp filter installed" ||
 		fail "pid $pid: Seccomp: $seccomp"

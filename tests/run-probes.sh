@@ -7,7 +7,8 @@
 #    noexec) must fall back to a memfd and boot;
 #  - no HOME must fall back for ~/.uml and boot;
 #  - a bad command line gets a clear message;
-#  - skas0.pin=0 and a CPU mask set with taskset boot.
+#  - skas0.pin=0 and a CPU mask set with taskset boot;
+#  - skas0.mode=auto|fast|ptrace each give the mode they say.
 # usage: tests/run-probes.sh KERNEL
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -108,6 +109,26 @@ last=$(( $(nproc) - 1 ))
 boot taskset taskset -c "$last" --
 booted taskset && [[ $rc -eq 0 ]] && ok "under taskset -c $last: boots inside the CPU mask it was given" ||
 	fail "under taskset -c $last: status $rc"
+
+# skas0.mode: which one each setting gives, and that the boot says so
+mode_line() { grep -m1 'Checking the mode guest syscalls' "$work/$1.log" | sed 's/.*(//'; }
+if (( $(nproc) > 1 )); then
+	has normal "(auto: two or more host CPUs)...fast" &&
+		ok "default (auto) on $(nproc) CPUs: fast mode: $(mode_line normal)" ||
+		fail "default (auto) on $(nproc) CPUs: $(mode_line normal)"
+fi
+has taskset "(auto: one host CPU, where fast mode gains nothing)...ptrace" &&
+	ok "auto on one CPU (taskset): ptrace mode: $(mode_line taskset)" ||
+	fail "auto on one CPU (taskset): $(mode_line taskset)"
+boot mode-ptrace -- skas0.mode=ptrace
+booted mode-ptrace && has mode-ptrace "(skas0.mode=ptrace)...ptrace" &&
+	ok "skas0.mode=ptrace: ptrace mode, boots" || fail "skas0.mode=ptrace: status $rc, $(mode_line mode-ptrace)"
+boot mode-fast1 taskset -c "$last" -- skas0.mode=fast
+booted mode-fast1 && [[ $rc -eq 0 ]] && has mode-fast1 "(skas0.mode=fast)...fast" &&
+	ok "skas0.mode=fast on one CPU: fast mode, boots" || fail "skas0.mode=fast on one CPU: status $rc, $(mode_line mode-fast1)"
+boot mode-bad -- skas0.mode=turbo
+booted mode-bad && has mode-bad "skas0.mode=turbo: expected auto, fast or ptrace; using auto" &&
+	ok "skas0.mode=turbo: says what it expects, boots in auto" || fail "skas0.mode=turbo: status $rc"
 
 # ------------------------------------------------------------ host settings
 # as_user: run as nobody with no HOME when we are root, else as ourselves

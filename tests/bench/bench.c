@@ -20,15 +20,68 @@ static double now_us(void)
 	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
 }
 
+/*
+ * The skas layer's counters (/proc/skas0, "name value" lines; absent on
+ * the host and on upstream): snapshot() before a figure, report() prints
+ * what each operation cost in round trips, batches and hand-offs.
+ */
+#define COUNTERS_MAX	16
+
+static struct { char name[32]; unsigned long v; } before[COUNTERS_MAX];
+static int counters;
+
+static int read_counters(char names[][32], unsigned long *v)
+{
+	FILE *f = fopen("/proc/skas0", "r");
+	char line[96], name[32];
+	unsigned long x;
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (n < COUNTERS_MAX && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%31s %lu", name, &x) == 2) {	/* not "mode" */
+			strcpy(names[n], name);
+			v[n++] = x;
+		}
+	fclose(f);
+	return n;
+}
+
+static void snapshot(void)
+{
+	char names[COUNTERS_MAX][32];
+	unsigned long v[COUNTERS_MAX];
+	int i;
+
+	counters = read_counters(names, v);
+	for (i = 0; i < counters; i++) {
+		strcpy(before[i].name, names[i]);
+		before[i].v = v[i];
+	}
+}
+
 static void report(const char *name, double total_us, long ops)
 {
+	char names[COUNTERS_MAX][32];
+	unsigned long v[COUNTERS_MAX];
+	int i, n = read_counters(names, v);
+
 	printf("BENCH %s %.3f\n", name, total_us / ops);
+	if (n && n == counters) {
+		printf("BENCHC %s", name);
+		for (i = 0; i < n; i++)
+			if (v[i] != before[i].v)
+				printf(" %s=%.2f", names[i],
+				       (double)(v[i] - before[i].v) / ops);
+		printf("\n");
+	}
 	fflush(stdout);
 }
 
 #define TIMED(name, ops, body) do {				\
 	long i_, n_ = (ops);					\
-	double t0_ = now_us();					\
+	double t0_ = (snapshot(), now_us());			\
 	for (i_ = 0; i_ < n_; i_++) { body; }			\
 	report(name, now_us() - t0_, n_);			\
 } while (0)
@@ -65,7 +118,7 @@ static void bench_page_fault(void)
 	size_t len = 64 << 20, pg = 4096, i;
 	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	double t0 = now_us();
+	double t0 = (snapshot(), now_us());
 
 	for (i = 0; i < len; i += pg)
 		p[i] = 1;
@@ -177,7 +230,7 @@ static int count_mode(const char *mode, long n)
 /* --time NAME CMD...: run CMD once, report its wall time. */
 static int time_command(const char *name, char **cmd)
 {
-	double t0 = now_us();
+	double t0 = (snapshot(), now_us());
 	int status;
 	pid_t p = fork();
 

@@ -24,14 +24,15 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include "stub-data.h"
+#include "stub-filter.h"
 
 #define CODE_ADDR	0x7fbffff000UL	/* where UML puts it on x86-64 */
 #define DATA_ADDR	(CODE_ADDR + STUB_PAGE_BYTES)
-#define FILE_PAGES	8		/* code, 2 data, test code, spare */
+#define FILE_PAGES	(3 + STUB_DATA_PAGE_COUNT + 2)	/* code, data, test code, spares */
 #define OFF_CODE	0
 #define OFF_DATA	STUB_PAGE_BYTES
-#define OFF_GUEST	(3 * STUB_PAGE_BYTES)	/* instructions we run */
-#define OFF_SPARE	(4 * STUB_PAGE_BYTES)
+#define OFF_GUEST	(OFF_DATA + STUB_DATA_BYTES)	/* instructions we run */
+#define OFF_SPARE	(OFF_GUEST + STUB_PAGE_BYTES)
 #define GUEST_CODE	0x400000UL
 #define SPARE_ADDR	0x500000UL
 #define SECRET		0x5ec2e7a11ce5b0b5UL	/* the kernel's come from its RNG */
@@ -112,6 +113,9 @@ static int spawn_stub_as(int image, int uid)
 	char *none[] = { NULL };
 	int pid, sig;
 
+	/* ptrace mode's filter, as the kernel leaves it for the stub */
+	skas_filters_write((struct stub_fast_init *)((char *)data + STUB_FAST_INIT_PAGE),
+			   0, SECRET, CODE_ADDR);
 	pid = fork();
 	if (pid == 0) {
 		dup2(physmem, STUB_PHYSMEM_FD);
@@ -223,7 +227,7 @@ static int run_batch(int pid, unsigned int n)
 
 	ptrace(PTRACE_GETREGS, pid, 0, &regs);
 	regs.rip = CODE_ADDR + STUB_ENTRY_BATCH;
-	regs.rsp = DATA_ADDR + STUB_DATA_BYTES - 8;
+	regs.rsp = DATA_ADDR + STUB_STACK_PAGE + STUB_PAGE_BYTES - 8;
 	regs.rdi = DATA_ADDR;
 	regs.r15 = SECRET;
 	data->batch_len = n;
@@ -238,11 +242,12 @@ static void test_clean_space(int pid)
 	char maps[4096];
 	int n = maps_lines(pid, maps, sizeof(maps));
 
-	check_maps(n == 2 && mapped_with(pid, CODE_ADDR, "r-xs") &&
-	      mapped_with(pid, DATA_ADDR, "rw-s"),
-	      "backing process holds only the stub code and data pages (%d mappings)",
+	check_maps(n == 3 && mapped_with(pid, CODE_ADDR, "r-xs") &&
+	      mapped_with(pid, DATA_ADDR, "rw-s") &&
+	      mapped_with(pid, DATA_ADDR + STUB_REQUEST_PAGE, "r--s"),
+	      "backing process holds only the stub's code page, its three rw data pages and its read-only request page (%d mappings)",
 	      n);
-	if (maps_visible && n != 2)
+	if (maps_visible && n != 3)
 		fputs(maps, stdout);
 }
 
@@ -460,7 +465,7 @@ static void test_resume(int image)
 	data->batch_done = ~0U;
 	regs = want;
 	regs.rip = CODE_ADDR + STUB_ENTRY_RESUME;
-	regs.rsp = DATA_ADDR + STUB_DATA_BYTES - 8;
+	regs.rsp = DATA_ADDR + STUB_STACK_PAGE + STUB_PAGE_BYTES - 8;
 	regs.rdi = DATA_ADDR;
 	regs.r15 = SECRET;
 	regs.eflags = 0x202;

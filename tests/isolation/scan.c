@@ -11,6 +11,10 @@
 #include <ucontext.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include "../../arch/um/include/shared/skas/stub-data.h"
+
+/* the stub's code page and its data pages */
+#define STUB_READABLE_PAGES	(1 + STUB_DATA_PAGE_COUNT)
 
 #define SLOT		(1UL << 30)		/* a page-directory slot */
 #define BEYOND		(64UL << 20)
@@ -60,7 +64,7 @@ static double now(void)
 
 /*
  * Every page from the top to the end of its slot and BEYOND more: the
- * stub must be the only thing, one run of 1 code page and 2 data pages.
+ * stub must be the only thing, one run of its code page and data pages.
  */
 static void scan_pages(unsigned long top)
 {
@@ -80,9 +84,9 @@ static void scan_pages(unsigned long top)
 	}
 	printf("scan: [%lx, %lx) page by page in %.1f s: %d readable:%s\n",
 	       top, end, now() - t, f.n, list(&f));
-	ok = f.n == 3 && runs == 1;
-	check(ok, "above the guest's top [%lx, %lx) only the stub's 3 pages are readable (found %d in %lu runs, first at %lx)",
-	      top, end, f.n, runs, f.n ? f.at[0] : 0);
+	ok = f.n == STUB_READABLE_PAGES && runs == 1;
+	check(ok, "above the guest's top [%lx, %lx) only the stub's %d pages are readable (found %d in %lu runs, first at %lx)",
+	      top, end, STUB_READABLE_PAGES, f.n, runs, f.n ? f.at[0] : 0);
 }
 
 /* addresses where a host process keeps things, with ASLR off as UML runs */

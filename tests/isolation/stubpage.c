@@ -205,6 +205,7 @@ static void forge_resume(unsigned long unused)
 
 static volatile unsigned long last_fault;
 
+
 static void forgeries(void)
 {
 	int i, sig, how, trapped = 0, mapped = 0, resumed, got;
@@ -222,6 +223,10 @@ static void forgeries(void)
 	}
 	check(mapped == 0, "10 forged batches mapping physical memory at 0, run by jumping to the batch entry: each culprit died (%d did not)",
 	      mapped);
+	/*
+	 * The resume entry loads what it finds and goes on in guest code:
+	 * the guest's own registers, from the guest's own page.
+	 */
 	resumed = child_outcome(forge_resume, 0, &sig) == 2;
 	check(resumed, "forged resume registers only steer the guest's own process (it went on to exit 42)");
 

@@ -11,6 +11,7 @@
 #include <linux/pagewalk.h>
 #include <linux/sched.h>
 #include <asm/pgtable.h>
+#include <asm/tlbflush.h>
 #include <as-layout.h>
 #include <os.h>
 #include <skas.h>
@@ -112,4 +113,29 @@ void skas_host_cache_evict(void)
 	walk_page_range(mm, 0, TASK_SIZE, &evict_ops, NULL);
 	mmap_read_unlock(mm);
 	unmap(&mm->context.id, 0, STUB_START);
+}
+
+/*
+ * A flush of mm's host mappings (patches/0012).  In ptrace mode the process
+ * cannot run before its next sync, so the flush waits for that.  In fast
+ * mode guest code may be running while the kernel believes it parked (a
+ * forged hand-off), so what the flush removed is removed on the host now,
+ * through the trusted thread, before the kernel frees or reuses a page.
+ * An address space on its way out has its host process ended instead.
+ */
+void skas_tlb_flushed(struct mm_struct *mm)
+{
+	struct mm_id *id = &mm->context.id;
+	int err;
+
+	if (mm == &init_mm || !id->fast || id->pid <= 1)
+		return;
+	if (!atomic_read(&mm->mm_users)) {
+		skas_stub_kill(id);
+		return;
+	}
+	um_tlb_sync(mm);
+	err = syscall_stub_flush(id);
+	if (err && !id->failed)
+		id->failed = err;
 }

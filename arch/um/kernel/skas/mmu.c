@@ -18,6 +18,7 @@
 #include <skas.h>
 #include <stub-data.h>
 
+static_assert(STUB_DATA_PAGE_COUNT == STUB_DATA_PAGES);
 static_assert(STUB_DATA_BYTES == STUB_DATA_PAGES * PAGE_SIZE);
 static_assert(STUB_PAGE_BYTES == PAGE_SIZE);
 
@@ -38,18 +39,26 @@ void __init skas_stub_install(int physmem_fd)
 	skas_stub_set_physmem(physmem_fd, offset);
 }
 
+/*
+ * A new address space: its stub data pages and its host process.  In fast
+ * mode the stub learns where, in the physical-memory file, its trusted
+ * thread writes its answers (the request page's answer word).
+ */
 int init_new_context(struct task_struct *task, struct mm_struct *mm)
 {
 	struct mm_id *id = &mm->context.id;
 	unsigned long data, secret = get_random_u64();
+	unsigned long long done = 0;
 	int pid;
 
 	data = __get_free_pages(GFP_KERNEL | __GFP_ZERO, STUB_DATA_ORDER);
 	if (!data)
 		return -ENOMEM;
+	if (skas_fast_enabled)
+		done = __pa(data) + STUB_REQUEST_PAGE + STUB_RQ_DONE;
 
 	block_signals_trace();
-	pid = skas_stub_spawn(__pa(data), secret);
+	pid = skas_stub_spawn(__pa(data), secret, (void *)data, done);
 	unblock_signals_trace();
 	if (pid < 0) {
 		free_pages(data, STUB_DATA_ORDER);
@@ -58,7 +67,7 @@ int init_new_context(struct task_struct *task, struct mm_struct *mm)
 
 	*id = (struct mm_id) {
 		.pid = pid, .stack = data, .cpu = skas_cpu_inherited(),
-		.secret = secret,
+		.secret = secret, .fast = done != 0, .attached = done != 0,
 	};
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <linux/kernel.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/seccomp.h>
 #include <linux/time-internal.h>
 #include <asm/delay.h>
@@ -90,6 +91,16 @@ static u16 insn_before(struct uml_pt_regs *r)
  */
 void handle_syscall(struct uml_pt_regs *r)
 {
+	/*
+	 * The stub's own calls never stop for us: one from its page is
+	 * guest code that jumped onto a syscall instruction there.  It
+	 * gets what a jump into unmapped memory would give it.
+	 */
+	if (UPT_IP(r) - STUB_CODE <= PAGE_SIZE) {
+		UPT_SYSCALL_NR(r) = -1;
+		force_sig_fault(SIGSEGV, SEGV_MAPERR, (void __user *)UPT_IP(r));
+		return;
+	}
 	if (UPT_CS(r) != USER64_CS || insn_before(r) != INSN_SYSCALL) {
 		skas_refuse_32bit_syscall(r);
 		return;

@@ -88,7 +88,7 @@ static void unpin(void)
 /* Before resuming mm's process: make sure it runs where we do. */
 void skas_cpu_follow(struct mm_id *mm)
 {
-	if (!pin_enabled)
+	if (!pin_enabled || mm->fast)
 		return;
 
 	if (pinned_cpu < 0) {
@@ -106,6 +106,38 @@ void skas_cpu_follow(struct mm_id *mm)
 	/* a process that is gone fails here and in the ptrace call next */
 	if (!set_one_cpu(mm->pid, pinned_cpu))
 		mm->cpu = pinned_cpu + 1;
+}
+
+/*
+ * Fast mode: the kernel and a guest thread hand off between two CPUs,
+ * each spinning a little on its own: the kernel stays on the CPU it is
+ * on, and backing processes get the others.  With one usable CPU (fast
+ * mode forced) they share it.
+ */
+static cpu_set_t beside;	/* where fast-mode backing processes run */
+static int beside_known;
+
+void skas_cpu_fast_placement(void)
+{
+	int cpu;
+
+	if (syscall(SYS_sched_getaffinity, 0, sizeof(allowed), &allowed) < 0)
+		return;
+	allowed_known = 1;
+	beside = allowed;
+	beside_known = 1;
+	cpu = sched_getcpu();
+	if (cpu < 0 || CPU_COUNT(&allowed) < 2 || set_one_cpu(0, cpu))
+		return;
+	pinned_cpu = cpu;
+	CPU_CLR(cpu, &beside);
+}
+
+/* In a new backing process (system calls only: it shares our memory). */
+void skas_cpu_unpin_self(void)
+{
+	if (beside_known)
+		set_affinity(0, &beside);
 }
 
 /* The CPU a process spawned now inherits, in mm_id's encoding. */

@@ -33,16 +33,14 @@ static void batch_regs_init(void)
 {
 	get_safe_registers(batch_regs, NULL);
 	batch_regs[HOST_IP] = STUB_CODE + STUB_ENTRY_BATCH;
-	batch_regs[HOST_SP] = STUB_DATA + STUB_DATA_BYTES - sizeof(long);
+	batch_regs[HOST_SP] = STUB_DATA + STUB_STACK_PAGE + STUB_PAGE_BYTES - sizeof(long);
 	batch_regs[HOST_DI] = STUB_DATA;
 	batch_regs[HOST_ORIG_AX] = -1;
 }
 
-static void batch_report_failure(struct mm_id *mm, struct stub_data *d,
+static void batch_report_failure(struct mm_id *mm, struct stub_batch_entry *e,
 				 unsigned int done, int err)
 {
-	struct stub_batch_entry *e = &d->batch[done];
-
 	if (skas_report_allowed())
 		printk(UM_KERN_ERR "skas0: host process %d: batch entry %u (op %u, addr 0x%lx, len 0x%lx, prot %d) failed: %s\n",
 		       mm->pid, done, e->op, e->addr, e->len, e->prot,
@@ -63,7 +61,43 @@ static int batch_failure(struct mm_id *mm, struct stub_data *d, int queued)
 	if (done >= (unsigned int)queued || err >= 0 || err < -4095)
 		return -EIO;
 	if (err != -ENOMEM)
-		batch_report_failure(mm, d, done, err);
+		batch_report_failure(mm, &d->batch[done], done, err);
+	return err;
+}
+
+/*
+ * Where the batch is queued: in ptrace mode in stub_data, which the stub
+ * runs when we resume it; in fast mode in the trusted thread's request
+ * page, which the process can read but not write.
+ */
+static struct stub_batch_entry *batch_entries(struct mm_id *mm)
+{
+	if (mm->fast)
+		return ((struct stub_request *)(mm->stack + STUB_REQUEST_PAGE))->batch;
+	return batch_page(mm)->batch;
+}
+
+static int batch_capacity(struct mm_id *mm)
+{
+	return mm->fast ? STUB_RQ_BATCH_MAX : STUB_BATCH_MAX;
+}
+
+/* Fast mode: the trusted thread runs it (fast.c) and says how it went. */
+static int batch_run_trusted(struct mm_id *mm)
+{
+	unsigned int done = 0;
+	int err = skas_fast_run_batch(mm, mm->queued, &done);
+
+	if (err == -ETIMEDOUT) {
+		if (skas_report_allowed())
+			printk(UM_KERN_ERR "skas0: the trusted thread of host process %d did not answer; ending its tasks\n",
+			       mm->pid);
+		skas_stub_kill(mm);
+		err = -ESRCH;
+	} else if (err && err != -ENOMEM && done < (unsigned int)mm->queued) {
+		batch_report_failure(mm, batch_entries(mm) + done, done, err);
+	}
+	mm->queued = 0;
 	return err;
 }
 
@@ -73,6 +107,9 @@ static int batch_run(struct mm_id *mm)
 	struct stub_data *d = batch_page(mm);
 	int err;
 
+	if (mm->fast)
+		return batch_run_trusted(mm);
+
 	if (!batch_regs[HOST_IP])
 		batch_regs_init();
 
@@ -80,11 +117,15 @@ static int batch_run(struct mm_id *mm)
 	d->batch_done = 0;
 	d->batch_err = -EIO;	/* stays if the stub never reports */
 
+	skas_stats.batches++;
+	skas_stats.batch_entries += mm->queued;
 	batch_regs[HOST_R15] = mm->secret;
 	if (ptrace(PTRACE_SETREGS, mm->pid, 0, batch_regs))
 		err = -errno;
 	else
 		err = stub_resume_until_trap(mm->pid, 0);
+	if (err == -ECHILD)
+		skas_stub_reaped(mm);	/* it exited, and the wait reaped it */
 
 	if (!err && d->batch_done < (unsigned int)mm->queued)
 		err = batch_failure(mm, d, mm->queued);
@@ -144,7 +185,7 @@ void skas_batch_resume_disable(void)
  */
 int skas_batch_can_resume(struct mm_id *mm, const unsigned long *guest)
 {
-	return resume_entry_usable && mm->queued && !mm->failed &&
+	return resume_entry_usable && !mm->fast && mm->queued && !mm->failed &&
 	       guest[HOST_CS] == USER64_CS && !(guest[HOST_EFLAGS] & X86_EFLAGS_TF);
 }
 
@@ -161,12 +202,14 @@ void skas_batch_prepare_resume(struct mm_id *mm, const unsigned long *guest,
 	d->batch_len = mm->queued;
 	d->batch_done = 0;
 	d->batch_err = -EIO;	/* stays if the stub never reports */
+	skas_stats.batches++;
+	skas_stats.batch_entries += mm->queued;
 	memcpy(d->resume_regs, guest, sizeof(d->resume_regs));
 	mm->resume_queued = mm->queued;
 
 	memcpy(entry, guest, MAX_REG_NR * sizeof(long));
 	entry[HOST_IP] = STUB_CODE + STUB_ENTRY_RESUME;
-	entry[HOST_SP] = STUB_DATA + STUB_DATA_BYTES - sizeof(long);
+	entry[HOST_SP] = STUB_DATA + STUB_STACK_PAGE + STUB_PAGE_BYTES - sizeof(long);
 	entry[HOST_DI] = STUB_DATA;
 	entry[HOST_R15] = mm->secret;
 	entry[HOST_EFLAGS] &= ~(X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_AC);
@@ -196,13 +239,13 @@ void skas_batch_resumed(struct mm_id *mm)
 /* A free batch slot, running the batch first when it is full. */
 static struct stub_batch_entry *batch_slot(struct mm_id *mm)
 {
-	if (mm->queued == STUB_BATCH_MAX) {
+	if (mm->queued == batch_capacity(mm)) {
 		int err = batch_run(mm);
 
 		if (err && !mm->failed)
 			mm->failed = err;
 	}
-	return &batch_page(mm)->batch[mm->queued++];
+	return &batch_entries(mm)[mm->queued++];
 }
 
 /*
@@ -216,7 +259,7 @@ static void batch_queue(struct mm_id *mm, unsigned int op, unsigned long addr,
 	struct stub_batch_entry *e = NULL;
 
 	if (mm->queued)
-		e = &batch_page(mm)->batch[mm->queued - 1];
+		e = &batch_entries(mm)[mm->queued - 1];
 	if (e && e->op == op && e->addr + e->len == addr && e->prot == prot &&
 	    (op != STUB_OP_MMAP || e->offset + e->len == offset)) {
 		e->len += len;

@@ -61,6 +61,7 @@ struct run_state {
 	 */
 	struct uml_pt_regs *fp_regs;
 	int fp_pid;
+	unsigned long fp_frame;	/* fast mode: it is on this signal frame */
 	/* registers at the last stop */
 	unsigned long stop[MAX_REG_NR];
 	/* registers that start the stub's resume entry */
@@ -76,7 +77,7 @@ static struct run_state run;
  * at most REPORT_BURST messages per REPORT_WINDOW_S seconds.
  */
 #define REPORT_BURST		10
-#define REPORT_WINDOW_S		5
+#define REPORT_WINDOW_S		60
 
 int skas_report_allowed(void)
 {
@@ -99,7 +100,10 @@ void skas_fp_sync(struct uml_pt_regs *regs)
 	if (!run.fp_regs || (regs && regs != run.fp_regs))
 		return;
 	/* a process that died takes its state with it; nothing to keep */
-	get_fp_registers(run.fp_pid, run.fp_regs->fp);
+	if (run.fp_frame)
+		skas_fast_fp_get(run.fp_frame, run.fp_regs);
+	else
+		get_fp_registers(run.fp_pid, run.fp_regs->fp);
 	run.fp_regs = NULL;
 }
 
@@ -112,7 +116,7 @@ void skas_fp_forget(struct uml_pt_regs *regs)
 
 static int guest_fp_load(int pid, struct uml_pt_regs *regs)
 {
-	if (run.fp_regs == regs && run.fp_pid == pid)
+	if (run.fp_regs == regs && run.fp_pid == pid && !run.fp_frame)
 		return 0;		/* the host holds exactly this state */
 	if (run.fp_regs == regs)
 		run.fp_regs = NULL;	/* another process's copy: never load it */
@@ -129,10 +133,25 @@ static int guest_fp_load(int pid, struct uml_pt_regs *regs)
  */
 static void __attribute__((noreturn)) guest_lost(struct mm_id *mm)
 {
-	int pid = mm->pid;
+	int pid = mm->pid > 1 ? mm->pid : mm->lost_pid;
 
 	skas_stub_kill(mm);
 	skas_host_process_lost(pid);
+}
+
+/*
+ * Guest code in mm broke the hand-off protocol (a forged or missing
+ * hand-off): its process cannot be trusted to run.  Kill it and end its
+ * tasks as by SIGKILL; one rate-limited line, since a guest can repeat it.
+ */
+static void __attribute__((noreturn))
+guest_misbehaved(struct mm_id *mm, const char *what)
+{
+	if (skas_report_allowed())
+		printk(UM_KERN_ERR "skas0: host process %d %s; killed\n",
+		       mm->pid, what);
+	skas_stub_kill(mm);
+	skas_host_process_lost(0);
 }
 
 /*
@@ -143,6 +162,8 @@ static void __attribute__((noreturn)) guest_lost(struct mm_id *mm)
 static void __attribute__((noreturn))
 guest_cannot_continue(struct mm_id *mm, const char *what, int err)
 {
+	if (err == -ECHILD)
+		skas_stub_reaped(mm);	/* a wait reaped it (stub_wait_stop) */
 	if (err == -ESRCH || err == -ECHILD || mm->pid <= 1 ||
 	    kill(mm->pid, 0))
 		guest_lost(mm);
@@ -174,6 +195,7 @@ static void guest_sync_host(struct mm_id *mm)
 			       mm->pid);
 		told = true;
 		skas_host_cache_evict();
+		skas_stats.evictions++;
 		mm->evicted = 1;
 		err = syscall_stub_flush(mm);
 	} else if (!err && had_work) {
@@ -430,9 +452,11 @@ static void guest_stopped(struct mm_id *mm, int sig, struct uml_pt_regs *regs)
 {
 	switch (sig) {
 	case SIGTRAP | 0x80:
+		skas_stats.syscalls++;
 		handle_syscall(regs);
 		break;
 	case SIGSEGV:
+		skas_stats.faults++;
 		guest_fault(mm, regs);
 		break;
 	case SIGSYS:
@@ -444,7 +468,11 @@ static void guest_stopped(struct mm_id *mm, int sig, struct uml_pt_regs *regs)
 	case SIGFPE:
 	case SIGIO:
 	case SIGWINCH:
+		skas_stats.signals++;
 		guest_signal(mm, sig, regs);
+		break;
+	case SIGALRM:
+		skas_stats.preemptions++;
 		break;
 	default:
 		/*
@@ -453,6 +481,98 @@ static void guest_stopped(struct mm_id *mm, int sig, struct uml_pt_regs *regs)
 		 */
 		break;
 	}
+}
+
+/* ---------------------------------------------------------- fast mode */
+
+#define SYS_SECCOMP_CODE	1
+#define AUDIT_ARCH_X86_64_	0xc000003eU
+
+/* A guest system call that the guest thread's filter turned into SIGSYS. */
+static void fast_syscall(struct mm_id *mm, siginfo_t *si,
+			 struct uml_pt_regs *regs)
+{
+	if (si->si_code != SYS_SECCOMP_CODE)
+		return;			/* a host signal, not a call */
+	skas_stats.syscalls++;
+	if (((unsigned long)si->si_call_addr >> 32) == 0xffffffff) {
+		handle_vsyscall(regs, si->si_syscall);
+		return;
+	}
+	PT_SYSCALL_NR(regs->gp) = si->si_syscall;
+	if (si->si_arch != AUDIT_ARCH_X86_64_)
+		skas_refuse_32bit_syscall(regs);
+	else
+		handle_syscall(regs);
+}
+
+static void fast_stopped(struct mm_id *mm, int sig, siginfo_t *si,
+			 struct uml_pt_regs *regs)
+{
+	switch (sig) {
+	case SIGSYS:
+		fast_syscall(mm, si, regs);
+		break;
+	case SIGSEGV:
+		skas_stats.faults++;
+		if (fault_at_host_landing_pad(regs->gp)) {
+			skas_refuse_32bit_syscall(regs);
+			break;
+		}
+		/* the frame had cr2, error code and trap number: exact */
+		(*sig_info[SIGSEGV])(SIGSEGV, (struct siginfo *)si, regs);
+		skas_fault_around(regs->faultinfo.cr2);
+		break;
+	case SIGTRAP:
+		skas_stats.signals++;
+		skas_guest_trap((struct siginfo *)si, regs);
+		break;
+	case SIGILL:
+	case SIGBUS:
+	case SIGFPE:
+		skas_stats.signals++;
+		block_signals_trace();
+		(*sig_info[sig])(sig, (struct siginfo *)si, regs);
+		unblock_signals_trace();
+		break;
+	default:
+		break;		/* SIGALRM: preempted; the timer did the rest */
+	}
+}
+
+/*
+ * One round in fast mode: bring the host mappings up to date (through the
+ * trusted thread), release the guest thread, wait for its next hand-off.
+ */
+static void fast_round(struct mm_id *mm, struct uml_pt_regs *regs)
+{
+	unsigned long live = run.fp_regs == regs ? run.fp_frame : 0, fp;
+	siginfo_t si;
+	int sig, err;
+
+	if (mm->pid <= 1)
+		guest_lost(mm);
+	PT_SYSCALL_NR(regs->gp) = -1;
+	guest_sync_host(mm);
+	if (run.fp_regs && run.fp_regs != regs)
+		skas_fp_sync(NULL);	/* another task's state, in its frame */
+	err = skas_fast_enter(mm, regs, &live);
+	run.fp_regs = NULL;
+	if (err)
+		guest_cannot_continue(mm, "resuming the guest", err);
+
+	sig = skas_fast_wait(mm, regs, &si, &fp);
+	if (sig == -ESRCH)
+		guest_lost(mm);		/* reaped by the wait */
+	if (sig < 0)
+		guest_misbehaved(mm, sig == -ETIMEDOUT ?
+				 "would not stop when told to" :
+				 "handed over what its stub never writes");
+	regs->is_user = 1;
+	run.fp_regs = regs;
+	run.fp_frame = fp;
+	UPT_SYSCALL_NR(regs) = -1;
+	fast_stopped(mm, sig, &si, regs);
 }
 
 /* --------------------------------------------------------------- loop */
@@ -468,6 +588,11 @@ void userspace(struct uml_pt_regs *regs, unsigned long *aux_fp_regs)
 		current_mm_sync();
 
 		mm = current_mm_id();
+		if (mm->fast) {
+			fast_round(mm, regs);
+			interrupt_end();
+			continue;
+		}
 		resuming = guest_enter(mm, regs);
 		sig = guest_wait_stop(mm, &status);
 		if (resuming && resume_stop(mm, regs, &sig, &status))
@@ -477,6 +602,7 @@ void userspace(struct uml_pt_regs *regs, unsigned long *aux_fp_regs)
 		regs->is_user = 1;
 		run.fp_regs = regs;
 		run.fp_pid = mm->pid;
+		run.fp_frame = 0;
 		UPT_SYSCALL_NR(regs) = -1;
 
 		guest_stopped(mm, sig, regs);

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -36,6 +37,7 @@
 #include <registers.h>
 #include <skas.h>
 #include <stub-data.h>
+#include <stub-filter.h>
 #include <sysdep/ptrace.h>
 #include "stub_host.h"
 
@@ -75,6 +77,7 @@ static char spawn_stack[16384] __attribute__((aligned(16)));
 struct spawn_request {
 	int physmem_fd;
 	int image_fd;
+	int fast;		/* not pinned: it must run beside the kernel */
 };
 
 #define SPAWN_IMAGE_FD	(STUB_PHYSMEM_FD + 1)
@@ -102,6 +105,8 @@ static int spawn_child(void *arg)
 
 	syscall(SYS_setsid);
 	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (req->fast)
+		skas_cpu_unpin_self();
 	/* until the stub makes itself non-dumpable, no core file either */
 	syscall(SYS_setrlimit, RLIMIT_CORE, &no_core);
 
@@ -126,7 +131,11 @@ static int spawn_child(void *arg)
 	return 0;
 }
 
-/* Wait for a stop of a live pid; the stop signal (0x80 set for syscalls), or -errno. */
+/*
+ * Wait for a stop of a live pid; the stop signal (0x80 set for syscalls),
+ * or -errno.  -ECHILD, and only that, says the pid is no longer ours (it
+ * exited and this wait reaped it): the caller must forget it.
+ */
 int stub_wait_stop(int pid, int *status)
 {
 	int n;
@@ -137,7 +146,7 @@ int stub_wait_stop(int pid, int *status)
 	if (n < 0)
 		return -errno;
 	if (!WIFSTOPPED(*status))
-		return -ESRCH;	/* exited, and reaped by this wait */
+		return -ECHILD;	/* exited, and reaped by this wait */
 	return WSTOPSIG(*status);
 }
 
@@ -204,7 +213,8 @@ unsigned int skas_fp_xstate_bytes(void)
 
 static int spawn_finish_setup(int pid, unsigned long long code_offset,
 			      unsigned long long data_offset,
-			      unsigned long code_addr, unsigned long secret)
+			      unsigned long code_addr, unsigned long secret,
+			      unsigned long long done_offset)
 {
 	unsigned long regs[MAX_REG_NR];
 	int status, sig;
@@ -223,11 +233,12 @@ static int spawn_finish_setup(int pid, unsigned long long code_offset,
 	regs[HOST_SI] = code_offset;
 	regs[HOST_DX] = data_offset;
 	regs[HOST_R15] = secret;
+	regs[HOST_R14] = done_offset;	/* 0: ptrace mode */
 	if (ptrace(PTRACE_SETREGS, pid, 0, regs))
 		return -errno;
 
 	sig = stub_resume_until_trap(pid, 0);
-	if (sig == -ESRCH)
+	if (sig == -ECHILD)
 		goto died;
 	if (sig)
 		return sig;
@@ -263,9 +274,11 @@ static void kill_and_reap(int pid)
  */
 int skas_stub_spawn_raw(int physmem_fd, unsigned long long code_offset,
 			unsigned long long data_offset, unsigned long code_addr,
-			unsigned long secret)
+			unsigned long secret, void *data,
+			unsigned long long done_offset)
 {
-	struct spawn_request req = { physmem_fd, skas_stub_image_fd };
+	struct spawn_request req = { physmem_fd, skas_stub_image_fd, done_offset != 0 };
+	struct stub_fast_init *filters = (void *)((char *)data + STUB_FAST_INIT_PAGE);
 	sigset_t all, saved;
 	int pid, err;
 
@@ -282,8 +295,13 @@ int skas_stub_spawn_raw(int physmem_fd, unsigned long long code_offset,
 	if (err)
 		return err;
 
+	if (done_offset)
+		skas_fast_prepare(data);
+	skas_filters_write(filters, done_offset != 0, secret, code_addr);
 	err = spawn_finish_setup(pid, code_offset, data_offset, code_addr,
-				 secret);
+				 secret, done_offset);
+	/* they hold the secret; no guest code has run there yet */
+	memset(filters, 0, sizeof(*filters));
 	if (err == -ECHILD)
 		return err;		/* died, and reaped */
 	if (err) {
@@ -299,10 +317,12 @@ void skas_stub_set_physmem(int fd, unsigned long long code_offset)
 	skas_code_offset = code_offset;
 }
 
-int skas_stub_spawn(unsigned long long data_offset, unsigned long secret)
+int skas_stub_spawn(unsigned long long data_offset, unsigned long secret,
+		    void *data, unsigned long long done_offset)
 {
 	return skas_stub_spawn_raw(skas_physmem_fd, skas_code_offset,
-				   data_offset, STUB_CODE, secret);
+				   data_offset, STUB_CODE, secret, data,
+				   done_offset);
 }
 
 /* ------------------------------------------------------------ death */
@@ -310,6 +330,8 @@ int skas_stub_spawn(unsigned long long data_offset, unsigned long secret)
 /* The host process of mm is gone and reaped: forget its pid. */
 void skas_stub_reaped(struct mm_id *mm)
 {
+	if (mm->pid > 1)
+		mm->lost_pid = mm->pid;
 	mm->pid = 0;
 }
 
@@ -330,6 +352,10 @@ void skas_stub_kill(struct mm_id *mm)
  */
 void skas_stub_interrupt(struct mm_id *mm)
 {
-	if (mm->pid > 1)
+	if (mm->pid <= 1)
+		return;
+	if (mm->fast)
+		skas_fast_preempt(mm);
+	else
 		kill(mm->pid, SIGALRM);
 }

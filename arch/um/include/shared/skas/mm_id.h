@@ -8,6 +8,7 @@
 
 struct mm_id {
 	int pid;		/* host process backing the address space; 0: gone */
+	int lost_pid;		/* once gone and reaped: the pid it had, for reports */
 	unsigned long stack;	/* kernel address of its struct stub_data */
 	int queued;		/* batch entries written but not yet run */
 	int resume_queued;	/* entries handed to the last resume entry */
@@ -15,6 +16,14 @@ struct mm_id {
 	int evicted;		/* host mappings dropped, nothing mapped since */
 	int cpu;		/* host CPU it is pinned to, plus 1; 0: not pinned */
 	unsigned long secret;	/* its stub's syscalls carry it; see stub-data.h */
+
+	/* fast mode (arch/um/os-Linux/skas/fast.c) */
+	int fast;		/* this process runs in fast mode */
+	int attached;		/* still ptraced: its first entry is to come */
+	unsigned int t_token;	/* the last trusted-thread request's token */
+	unsigned int k_seen;	/* the last hand-off seen */
+	unsigned long frame;	/* kernel address of its last signal frame */
+	unsigned long long preempt_at;	/* told to stop at (ns), or 0 */
 };
 
 void __switch_mm(struct mm_id *mm_idp);

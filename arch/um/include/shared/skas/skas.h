@@ -44,9 +44,11 @@ extern int skas_stub_image_load(const void *elf, unsigned long len,
 extern const char *skas_stub_image_kind(void);
 extern int skas_stub_spawn_raw(int physmem_fd, unsigned long long code_offset,
 			       unsigned long long data_offset,
-			       unsigned long code_addr, unsigned long secret);
+			       unsigned long code_addr, unsigned long secret,
+			       void *data, unsigned long long done_offset);
 extern int skas_stub_spawn(unsigned long long data_offset,
-			   unsigned long secret);
+			   unsigned long secret, void *data,
+			   unsigned long long done_offset);
 extern void skas_stub_set_physmem(int fd, unsigned long long code_offset);
 extern const char *skas_stub_exit_reason(int code);
 /* the only ways a backing process ends: see arch/um/os-Linux/skas/spawn.c */
@@ -57,8 +59,35 @@ extern void skas_stub_interrupt(struct mm_id *mm);
 /* no batch on the guest's resume: the host filters our syscalls (mem.c) */
 extern void skas_batch_resume_disable(void);
 
+/* fast mode: see arch/um/os-Linux/skas/fast.c */
+extern int skas_fast_enabled;
+extern const char *skas_fast_choice(int *want_fast);
+extern void skas_fast_prepare(void *data);
+extern int skas_fast_run_batch(struct mm_id *mm, int n, unsigned int *done_count);
+extern int skas_fast_enter(struct mm_id *mm, struct uml_pt_regs *regs,
+			   unsigned long *fpstate_live);
+extern int skas_fast_wait(struct mm_id *mm, struct uml_pt_regs *regs,
+			  void *si, unsigned long *fpstate);
+extern void skas_fast_preempt(struct mm_id *mm);
+extern void skas_fast_fp_get(unsigned long fpstate, struct uml_pt_regs *regs);
+struct mm_struct;
+extern void skas_tlb_flushed(struct mm_struct *mm);
+
+/*
+ * What the layer did, for /proc/skas0 and make bench: round trips by
+ * cause, the batches and their entries, evictions, and in fast mode the
+ * hand-offs that found the other side spinning against those that slept.
+ */
+struct skas_stats {
+	unsigned long syscalls, faults, signals, preemptions, batches,
+		      batch_entries, evictions, spun_handoffs, slept_handoffs;
+};
+extern struct skas_stats skas_stats;
+
 /* host CPU placement: see arch/um/os-Linux/skas/cpu.c */
 extern void skas_cpu_follow(struct mm_id *mm);
+extern void skas_cpu_unpin_self(void);
+extern void skas_cpu_fast_placement(void);
 extern int skas_cpu_inherited(void);
 
 /* lazy FP: make regs->fp current before kernel code reads or writes it */

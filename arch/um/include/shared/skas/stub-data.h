@@ -9,15 +9,28 @@
  * Layout of the top of every guest host process:
  *
  *   STUB_CODE   one page, read+exec, mapped from the physical-memory file
- *   STUB_DATA   STUB_DATA_PAGES pages, read+write, shared with the kernel:
- *               page 0: struct stub_data header, the guest registers for
- *                       the resume entry, and the batch queue
- *               page 1: stack for the batch runner and the SIGSEGV handler
+ *   STUB_DATA   STUB_DATA_PAGE_COUNT pages shared with the kernel:
+ *               page 0, rw: ptrace mode: struct stub_data header, the guest
+ *                       registers for the resume entry, the batch queue;
+ *                       fast mode: struct stub_handoff
+ *               page 1, rw: stack for the batch runner and the SIGSEGV
+ *                       handler; fast mode: with page 2, the guest
+ *                       thread's signal stack
+ *               page 2, rw: fast mode: the rest of that signal stack
+ *               page 3, read-only: fast mode: struct stub_request, the
+ *                       batch for the trusted thread, which the guest
+ *                       can read but not write
  */
 #ifndef __SKAS0_STUB_DATA_H
 #define __SKAS0_STUB_DATA_H
 
 #define STUB_PAGE_BYTES		4096
+#define STUB_DATA_PAGE_COUNT	4
+#define STUB_DATA_BYTES		(STUB_DATA_PAGE_COUNT * STUB_PAGE_BYTES)
+/* offsets of the data pages from STUB_DATA */
+#define STUB_STACK_PAGE		(1 * STUB_PAGE_BYTES)
+#define STUB_ALTSTACK_BYTES	(2 * STUB_PAGE_BYTES)	/* pages 1 and 2 */
+#define STUB_REQUEST_PAGE	(3 * STUB_PAGE_BYTES)
 
 /* Entry points, as offsets into the stub code page (see stub/stub_entry.S). */
 #define STUB_ENTRY_BATCH	0x00
@@ -87,6 +100,7 @@
 #define STUB_EXIT_EXEC		105
 #define STUB_EXIT_SECCOMP	106
 #define STUB_EXIT_DUMPABLE	107
+#define STUB_EXIT_TRUSTED	108
 
 /*
  * The batch, as the stub's assembly reads it (struct stub_data below is
@@ -106,6 +120,34 @@
 #define STUB_E_LEN		16
 #define STUB_E_OFFSET		24
 #define STUB_BATCH_MAX	((STUB_PAGE_BYTES - STUB_HEADER_BYTES) / STUB_ENTRY_BYTES)
+
+/*
+ * Fast mode: the trusted thread's request page (data page 3), as its
+ * assembly reads it.  The process maps it read-only; the kernel writes the
+ * request through its own mapping, the trusted thread its answer (done,
+ * and for a failure the entry and its errno) through the physical-memory
+ * file, which only it holds.  So nothing of the guest can write either.
+ */
+#define STUB_RQ_SEQ		0	/* u32, futex: kernel -> trusted thread */
+#define STUB_RQ_N		4	/* u32: entries to run */
+#define STUB_RQ_TOKEN_OK	8	/* u32: what it writes when all ran */
+#define STUB_RQ_TOKEN_FAIL	12	/* u32: ... when one failed */
+#define STUB_RQ_DONE		16	/* u32, futex: its answer, one of the two */
+#define STUB_RQ_DONE_INDEX	20	/* u8: entry that failed */
+#define STUB_RQ_DONE_ERR	21	/* u8: its errno */
+#define STUB_RQ_RELEASE		24	/* u32: then release the guest thread */
+#define STUB_RQ_RELEASE_SEQ	28	/* u32: ... by writing this to g_seq */
+#define STUB_RQ_BYTES		32	/* u8[256]: 0..255, sources of byte writes */
+#define STUB_RQ_BATCH		288	/* struct stub_batch_entry[] */
+#define STUB_HO_G_SEQ		8	/* struct stub_handoff's g_seq */
+#define STUB_RQ_BATCH_MAX	((STUB_PAGE_BYTES - STUB_RQ_BATCH) / STUB_ENTRY_BYTES)
+/*
+ * Fast mode start-up: before data page 2 becomes signal stack, the kernel
+ * leaves there the two seccomp programs the stub installs (struct
+ * stub_fast_init), so the stub need not build them.
+ */
+#define STUB_FAST_INIT_PAGE	(2 * STUB_PAGE_BYTES)
+#define STUB_FAST_INSNS_MAX	((STUB_PAGE_BYTES - 8) / 8)
 
 #ifndef __ASSEMBLER__
 
@@ -151,7 +193,79 @@ struct stub_data {
 		__attribute__((aligned(STUB_PAGE_BYTES)));
 };
 
-#define STUB_DATA_BYTES		sizeof(struct stub_data)
+/*
+ * Fast mode: the hand-off between the guest thread's signal handler and
+ * the kernel, in data page 0.  The guest can read and write all of it; the
+ * kernel trusts none of it (the guest's registers it reads from the frame
+ * the handler points at, after checking that the frame lies on the stub's
+ * signal stack).
+ *
+ *   guest thread                              kernel
+ *   a signal: SIGSYS for a syscall,
+ *   SIGSEGV for a fault, SIGALRM to
+ *   be preempted, ...
+ *   handler: signo, frame, info, fs/gs
+ *   k_seq++ (and wake, if k_sleeping)  ---->  sees k_seq move; handles it,
+ *   spin, then sleep on g_seq                 puts the registers to resume
+ *                                             with into the frame
+ *                                      <----  g_seq++ (and wake, if g_sleeping)
+ *   rt_sigreturn: guest code goes on
+ */
+struct stub_handoff {
+	unsigned int k_seq;		/* futex: guest thread -> kernel */
+	unsigned int k_sleeping;	/* the kernel sleeps on k_seq */
+	unsigned int g_seq;		/* futex: kernel -> guest thread */
+	unsigned int g_sleeping;	/* the guest thread sleeps on g_seq */
+	int signo;			/* why the guest thread stopped */
+	unsigned long frame;		/* its ucontext, on the signal stack */
+	unsigned long info;		/* its siginfo, likewise */
+	unsigned long fs_base;		/* its fs and gs base at the stop; */
+	unsigned long gs_base;		/* ... to load, if set_bases */
+	unsigned int set_bases;
+	unsigned int fsgsbase;		/* the CPU has rd/wr{fs,gs}base */
+	unsigned int spin;		/* iterations to spin before sleeping */
+};
+
+/*
+ * The programs of fast mode's seccomp filters: insns[0 .. t_len) for the
+ * whole process (both threads), then g_len more for the guest thread.
+ */
+struct stub_fast_init {
+	unsigned short t_len, g_len;
+	unsigned int pad;
+	unsigned long insns[STUB_FAST_INSNS_MAX];	/* struct sock_filter */
+};
+
+struct stub_request {
+	unsigned int seq;
+	unsigned int n;
+	unsigned int token_ok;
+	unsigned int token_fail;
+	unsigned int done;
+	unsigned char done_index, done_err;
+	unsigned char pad[2];
+	unsigned int release;
+	unsigned int release_seq;
+	unsigned char bytes[256];
+	struct stub_batch_entry batch[STUB_RQ_BATCH_MAX];
+};
+
+_Static_assert(__builtin_offsetof(struct stub_request, n) == STUB_RQ_N &&
+	       __builtin_offsetof(struct stub_request, token_ok) == STUB_RQ_TOKEN_OK &&
+	       __builtin_offsetof(struct stub_request, token_fail) == STUB_RQ_TOKEN_FAIL &&
+	       __builtin_offsetof(struct stub_request, done) == STUB_RQ_DONE &&
+	       __builtin_offsetof(struct stub_request, done_index) == STUB_RQ_DONE_INDEX &&
+	       __builtin_offsetof(struct stub_request, done_err) == STUB_RQ_DONE_ERR &&
+	       __builtin_offsetof(struct stub_request, release) == STUB_RQ_RELEASE &&
+	       __builtin_offsetof(struct stub_request, release_seq) == STUB_RQ_RELEASE_SEQ &&
+	       __builtin_offsetof(struct stub_handoff, g_seq) == STUB_HO_G_SEQ &&
+	       __builtin_offsetof(struct stub_request, bytes) == STUB_RQ_BYTES &&
+	       __builtin_offsetof(struct stub_request, batch) == STUB_RQ_BATCH &&
+	       sizeof(struct stub_request) <= STUB_PAGE_BYTES,
+	       "fast-mode layout");
+
+_Static_assert(sizeof(struct stub_data) == 2 * STUB_PAGE_BYTES,
+	       "ptrace mode's stub_data: pages 0 and 1");
 
 _Static_assert(sizeof(struct stub_batch_entry) == STUB_ENTRY_BYTES &&
 	       __builtin_offsetof(struct stub_batch_entry, prot) == STUB_E_PROT &&
