@@ -20,7 +20,8 @@
 #     above the guest's top for readable memory.
 #  4. Other syscall ABIs right after a fault and after a syscall, and guest
 #     code in the stub's pages: jumps to every byte, forged batch results
-#     and fault information.
+#     and fault information; in fast mode a forged hand-off after which
+#     the guest goes on running (the watchdog must kill it).
 # usage: tests/run-isolation.sh KERNEL
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -38,7 +39,7 @@ work=$(mktemp -d /tmp/skas0-isolation-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/run" "$work/cwd" "$work/home"
 cp "$kernel" "$work/linux"
-for t in spawner hostkill vsyscall sigframe abuse escape scan abi32 stubpage; do
+for t in spawner hostkill vsyscall sigframe abuse escape scan abi32 stubpage forgepark; do
 	gcc -static -O2 -pthread -o "$work/run/$t" "$here/isolation/$t.c" ||
 		fail "building $t"
 done
@@ -267,7 +268,7 @@ fi
 echo "abuse, escape and scan boots: $((SECONDS - start)) s"
 
 # ------------------------------------------------- 4. other ABIs, the stub page
-printf './abi32\n./stubpage\necho STUBPAGE-BOOT-DONE\n' > "$work/run/run.sh"
+printf './abi32\n./stubpage\n./forgepark\necho STUBPAGE-BOOT-DONE\n' > "$work/run/run.sh"
 guest_run stubpage 128M STUBPAGE-BOOT-DONE
 n=$(lost_messages)
 [[ $n -eq 0 ]] && ok "nothing the guest forged made the kernel call a live host process gone" ||

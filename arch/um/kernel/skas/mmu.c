@@ -69,6 +69,8 @@ int init_new_context(struct task_struct *task, struct mm_struct *mm)
 		.pid = pid, .stack = data, .cpu = skas_cpu_inherited(),
 		.secret = secret, .fast = done != 0, .attached = done != 0,
 	};
+	if (id->fast)
+		skas_fast_watch(id);
 	return 0;
 }
 

@@ -21,8 +21,8 @@ static int skas_stats_show(struct seq_file *m, void *v)
 		   s->syscalls, s->faults, s->signals, s->preemptions);
 	seq_printf(m, "batches %lu\nbatch_entries %lu\nevictions %lu\n",
 		   s->batches, s->batch_entries, s->evictions);
-	seq_printf(m, "handoffs_spun %lu\nhandoffs_slept %lu\n",
-		   s->spun_handoffs, s->slept_handoffs);
+	seq_printf(m, "handoffs_spun %lu\nhandoffs_slept %lu\nwatchdog_kills %lu\n",
+		   s->spun_handoffs, s->slept_handoffs, s->watchdog_kills);
 	return 0;
 }
 

@@ -28,6 +28,8 @@
  * it starts with), and is then let go.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -307,6 +309,8 @@ int skas_fast_enter(struct mm_id *mm, struct uml_pt_regs *regs,
 		if (ptrace(PTRACE_DETACH, mm->pid, 0, 0))
 			return -errno;
 		mm->attached = 0;
+		mm->running = 1;
+		mm->releases++;
 		*fpstate_live = 0;
 		return 0;
 	}
@@ -318,6 +322,8 @@ int skas_fast_enter(struct mm_id *mm, struct uml_pt_regs *regs,
 	if (*fpstate_live != fp)
 		skas_fast_fp_put(fp, regs);
 	*fpstate_live = 0;
+	mm->running = 1;
+	mm->releases++;
 	h->set_bases = GP(FS_BASE) != h->fs_base || GP(GS_BASE) != h->gs_base;
 	h->fs_base = GP(FS_BASE);
 	h->gs_base = GP(GS_BASE);
@@ -366,6 +372,7 @@ handed_off:
 read:
 	mm->k_seen = __atomic_load_n(&h->k_seq, __ATOMIC_SEQ_CST);
 	mm->preempt_at = 0;
+	mm->running = 0;
 	return 0;
 }
 
@@ -407,6 +414,135 @@ int skas_fast_wait(struct mm_id *mm, struct uml_pt_regs *regs,
 	regs->faultinfo.trap_no = uc->mc.trapno;
 	*fpstate = fp;
 	return sig;
+}
+
+/* ------------------------------------------------------------ watchdog */
+
+/*
+ * A guest thread can forge a hand-off and go on running while we believe
+ * it parked.  It can reach nothing that way (it makes no host call but
+ * its own futex waits, and every mapping change waits for the trusted
+ * thread), but it would burn host CPU beyond the guest scheduler's reach.
+ * A parked guest thread sleeps in futex; its CPU time, which the host
+ * keeps and it cannot forge, must not grow.  So every WATCHDOG_NS (on the
+ * timer's interrupt and on our way into guest code) each fast-mode
+ * process that stayed parked since the last look is checked, and one whose
+ * guest thread ran more than WATCHDOG_CPU_MS meanwhile is killed.  Killed only: the
+ * pid stays ours until a wait reaps it, and its tasks die the next time
+ * they run (or its address space goes).
+ *
+ * The list changes with signals blocked, so the timer's look, which runs
+ * as a signal handler, never sees it half changed.
+ */
+#define WATCHDOG_NS		(100 * 1000 * 1000ULL)
+#define WATCHDOG_CPU_MS		20
+
+static unsigned long long watchdog_ticks;	/* WATCHDOG_CPU_MS in clock ticks */
+
+static struct mm_id *watched_first;
+
+void skas_fast_watch(struct mm_id *mm)
+{
+	int on = um_set_signals_trace(0);
+
+	mm->watch_prev = NULL;
+	mm->watch_next = watched_first;
+	if (watched_first)
+		watched_first->watch_prev = mm;
+	watched_first = mm;
+	mm->watched = 1;
+	um_set_signals_trace(on);
+}
+
+void skas_fast_unwatch(struct mm_id *mm)
+{
+	int on;
+
+	if (!mm->watched)
+		return;
+	on = um_set_signals_trace(0);
+	if (mm->watch_prev)
+		mm->watch_prev->watch_next = mm->watch_next;
+	else
+		watched_first = mm->watch_next;
+	if (mm->watch_next)
+		mm->watch_next->watch_prev = mm->watch_prev;
+	mm->watched = 0;
+	um_set_signals_trace(on);
+}
+
+/*
+ * CPU time of the guest thread of process pid (the leader), in clock
+ * ticks, or 0: utime + stime from /proc/PID/task/PID/stat.  Not the
+ * process's CPU clock, which counts the trusted thread's work on our
+ * batches too; another process's thread clocks cannot be read.  Raw
+ * system calls: this runs in the timer's signal handler.
+ */
+static unsigned long long guest_thread_ticks(int pid)
+{
+	char path[64], buf[512], *p;
+	unsigned long long utime, stime;
+	int fd, n, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, pid);
+	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	syscall(SYS_close, fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');		/* the name may hold anything */
+	for (field = 2; p && field < 13; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu %llu", &utime, &stime) != 2)
+		return 0;
+	return utime + stime + 1;
+}
+
+static void watchdog_look(struct mm_id *mm)
+{
+	unsigned long long cpu;
+
+	if (mm->pid <= 1 || mm->attached || mm->running) {
+		mm->wd_cpu_ns = 0;
+		return;
+	}
+	cpu = guest_thread_ticks(mm->pid);
+	if (mm->wd_cpu_ns && cpu && mm->wd_releases == mm->releases &&
+	    cpu - mm->wd_cpu_ns > watchdog_ticks) {
+		if (skas_report_allowed())
+			printk(UM_KERN_ERR "skas0: host process %d ran %llu ticks while handed off; killed\n",
+			       mm->pid, cpu - mm->wd_cpu_ns);
+		skas_stats.watchdog_kills++;
+		kill(mm->pid, SIGKILL);	/* ours until reaped */
+		mm->culprit = 1;
+		cpu = 0;
+	}
+	mm->wd_cpu_ns = cpu;
+	mm->wd_releases = mm->releases;
+}
+
+void skas_fast_watchdog(void)
+{
+	static unsigned long long next;
+	unsigned long long now;
+	struct mm_id *mm;
+	int on;
+
+	if (!watched_first)
+		return;
+	if (!watchdog_ticks)
+		watchdog_ticks = (WATCHDOG_CPU_MS * sysconf(_SC_CLK_TCK) + 999) / 1000;
+	now = now_ns();
+	if (now < next)
+		return;
+	next = now + WATCHDOG_NS;
+	on = um_set_signals_trace(0);
+	for (mm = watched_first; mm; mm = mm->watch_next)
+		watchdog_look(mm);
+	um_set_signals_trace(on);
 }
 
 /* The timer's interrupt: the guest thread must hand off, and soon. */

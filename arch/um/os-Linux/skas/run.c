@@ -135,6 +135,8 @@ static void __attribute__((noreturn)) guest_lost(struct mm_id *mm)
 {
 	int pid = mm->pid > 1 ? mm->pid : mm->lost_pid;
 
+	if (mm->culprit)
+		pid = 0;	/* the watchdog killed it, and said so */
 	skas_stub_kill(mm);
 	skas_host_process_lost(pid);
 }
@@ -552,6 +554,7 @@ static void fast_round(struct mm_id *mm, struct uml_pt_regs *regs)
 
 	if (mm->pid <= 1)
 		guest_lost(mm);
+	skas_fast_watchdog();
 	PT_SYSCALL_NR(regs->gp) = -1;
 	guest_sync_host(mm);
 	if (run.fp_regs && run.fp_regs != regs)

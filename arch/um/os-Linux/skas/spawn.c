@@ -340,19 +340,22 @@ void skas_stub_kill(struct mm_id *mm)
 {
 	int pid = mm->pid;
 
+	skas_fast_unwatch(mm);
 	mm->pid = 0;
 	if (pid > 1)
 		kill_and_reap(pid);
 }
 
 /*
- * The timer's interrupt for the guest process running now: a host signal
- * that stops it, so the run loop gets control back.  Nothing to do for a
- * process that is gone.
+ * The timer's interrupt, with the guest process running now (NULL: none):
+ * a host signal that stops it, so the run loop gets control back.  Nothing
+ * to do for a process that is gone.  Fast mode's watchdog looks on every
+ * tick.
  */
 void skas_stub_interrupt(struct mm_id *mm)
 {
-	if (mm->pid <= 1)
+	skas_fast_watchdog();
+	if (!mm || mm->pid <= 1)
 		return;
 	if (mm->fast)
 		skas_fast_preempt(mm);

@@ -24,6 +24,14 @@ struct mm_id {
 	unsigned int k_seen;	/* the last hand-off seen */
 	unsigned long frame;	/* kernel address of its last signal frame */
 	unsigned long long preempt_at;	/* told to stop at (ns), or 0 */
+	/* the parked-process watchdog (fast.c) */
+	struct mm_id *watch_prev, *watch_next;
+	int watched;		/* on the watchdog's list */
+	int culprit;		/* killed for breaking the hand-off: reported */
+	int running;		/* released, and not handed off since */
+	unsigned int releases;	/* times the guest thread was released */
+	unsigned int wd_releases;	/* releases at the last look */
+	unsigned long long wd_cpu_ns;	/* guest thread's CPU ticks + 1 then; 0: none */
 };
 
 void __switch_mm(struct mm_id *mm_idp);

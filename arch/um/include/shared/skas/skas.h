@@ -69,6 +69,9 @@ extern int skas_fast_enter(struct mm_id *mm, struct uml_pt_regs *regs,
 extern int skas_fast_wait(struct mm_id *mm, struct uml_pt_regs *regs,
 			  void *si, unsigned long *fpstate);
 extern void skas_fast_preempt(struct mm_id *mm);
+extern void skas_fast_watch(struct mm_id *mm);
+extern void skas_fast_unwatch(struct mm_id *mm);
+extern void skas_fast_watchdog(void);
 extern void skas_fast_fp_get(unsigned long fpstate, struct uml_pt_regs *regs);
 struct mm_struct;
 extern void skas_tlb_flushed(struct mm_struct *mm);
@@ -79,6 +82,7 @@ extern void skas_tlb_flushed(struct mm_struct *mm);
  * hand-offs that found the other side spinning against those that slept.
  */
 struct skas_stats {
+	unsigned long watchdog_kills;	/* fast mode: ran while handed off */
 	unsigned long syscalls, faults, signals, preemptions, batches,
 		      batch_entries, evictions, spun_handoffs, slept_handoffs;
 };
