@@ -23,7 +23,7 @@ kargs=()	# extra kernel arguments (skas0.mode= for ours)
 guest_run() {	# guest_run KERNEL [PREFIX...]
 	local kernel=$1 t0 line; shift
 	t0=$EPOCHREALTIME
-	timeout 600 "$@" "$kernel" mem=512M con=null con0=null,fd:1 rdinit=/sbin/init skas0.run="$work" \
+	timeout "${gtimeout:-600}" "$@" "$kernel" mem="${gmem:-512M}" con=null con0=null,fd:1 rdinit=/sbin/init skas0.run="$work" \
 		"${kargs[@]}" </dev/null 2>&1 | while IFS= read -r line; do
 		line=${line%$'\r'}	# the guest console ends lines with CRLF
 		case $line in
@@ -66,6 +66,31 @@ for r in $(seq "$rounds"); do
 			awk -v k="$k" '$1 == "BENCH" { print $2, k, $3 }' >> "$raw"
 	done
 done
+
+# The second workload (BENCH_TINYCONFIG=0 skips it; one round, ours in both modes
+# and the host: it takes minutes each): Linux 6.12 tinyconfig, make -j1
+# vmlinux, the source on a read-only hostfs mount, the objects in the
+# guest's tmpfs; on the host under taskset -c 0 with the objects in a
+# tmpfs-backed directory as far as the host has one.
+if [[ ${BENCH_TINYCONFIG:-1} == 1 ]]; then
+	ksrc=$top/build/src
+	tiny="make -s O=/mnt/tiny ARCH=x86_64 tinyconfig >/dev/null && make -s -j1 O=/mnt/tiny ARCH=x86_64 vmlinux"
+	cat > "$work/run.sh" <<GUEST
+mkdir -p /hostro && mount -r -t hostfs -o / none /hostro &&
+	mount -t tmpfs -o size=400m none /hostro/mnt &&
+	./bench --time tinyconfig_vmlinux chroot /hostro /bin/sh -c "cd $ksrc && $tiny"
+GUEST
+	for k in fast ptrace host; do
+		say "tinyconfig vmlinux: $k"
+		case $k in
+		fast|ptrace) kargs=(skas0.mode=$k); gmem=1536M gtimeout=1200 guest_run "$ours"; kargs=() ;;
+		host)	hobj=$(mktemp -d /dev/shm/skas0-tiny-XXXXXX)
+			taskset -c 0 "$work/bench" --time tinyconfig_vmlinux sh -c \
+				"cd $ksrc && ${tiny//\/mnt\/tiny/$hobj/tiny}"
+			rm -rf "$hobj" ;;
+		esac | awk -v k="$k" '$1 == "BENCH" { print $2, k, $3 }' >> "$raw"
+	done
+fi
 
 # host syscalls made by the kernel process per guest event
 # (hostsc_*), and by every host process of the boot: the kernel's and the

@@ -224,12 +224,23 @@ static void stub_confine(unsigned long done_offset)
 		stub_fail(STUB_EXIT_SECCOMP);
 }
 
+/*
+ * The address a symbol of ours has where the page runs.  Laundered, so the
+ * compiler cannot fold a struct holding it into a constant template, which
+ * would hold the link-time address (see ldscripts/stub.lds).
+ */
+static void *stub_here(void *sym)
+{
+	__asm__("" : "+r"(sym));
+	return sym;
+}
+
 static int stub_fast_handlers(void)
 {
 	struct stub_sigaction sa = {
-		.handler = stub_fast_handler,
+		.handler = stub_here(stub_fast_handler),
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER_FLAG,
-		.restorer = stub_fast_restorer,
+		.restorer = stub_here(stub_fast_restorer),
 		.mask = ~0UL,
 	};
 	unsigned int i;
