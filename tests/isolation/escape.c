@@ -161,17 +161,6 @@ static int attempt(const char *route, void (*fn)(long), long arg)
 	return in_guest;
 }
 
-/* the first readable page at or above the top: the stub's code */
-static unsigned long find_stub(void)
-{
-	unsigned long top = guest_top(), a, v;
-
-	for (a = top; a < top + (4UL << 30); a += PAGE)
-		if (probe_read(a, &v))
-			return a;
-	return 0;
-}
-
 static void stub_attempts(void)
 {
 	unsigned long stub, off;
@@ -179,10 +168,7 @@ static void stub_attempts(void)
 	char route[64];
 	int tries = 0;
 
-	probe_init();
 	stub = find_stub();
-	signal(SIGSEGV, SIG_DFL);
-	signal(SIGBUS, SIG_DFL);
 	if (!check(stub, "found the stub's code page above the guest's top (%lx)", stub))
 		return;
 	memcpy(code, (void *)stub, PAGE);

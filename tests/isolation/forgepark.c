@@ -37,19 +37,6 @@ static int fast_mode(void)
 	return !strcmp(line, "mode fast\n");
 }
 
-static unsigned long find_stub(void)
-{
-	unsigned long top = guest_top(), a, v;
-
-	probe_init();
-	for (a = top; a < top + (4UL << 30); a += PAGE)
-		if (probe_read(a, &v))
-			break;
-	signal(SIGSEGV, SIG_DFL);
-	signal(SIGBUS, SIG_DFL);
-	return a < top + (4UL << 30) ? a : 0;
-}
-
 /* a syscall instruction the forged frame says it stopped after; never run */
 extern char forged_after_syscall[];
 __asm__(".text\n\tsyscall\nforged_after_syscall:\n\tret\n");

@@ -89,6 +89,24 @@ static inline unsigned long guest_top(void)
 	}
 	return hi;
 }
+
+/*
+ * The stub's code page: the first readable page at or above the guest's
+ * top (within 4 GiB), or 0.  SIGSEGV and SIGBUS are back to their
+ * defaults afterwards.
+ */
+static inline unsigned long find_stub(void)
+{
+	unsigned long top = guest_top(), a, v, found = 0;
+
+	probe_init();
+	for (a = top; a < top + (4UL << 30) && !found; a += PAGE)
+		if (probe_read(a, &v))
+			found = a;
+	signal(SIGSEGV, SIG_DFL);
+	signal(SIGBUS, SIG_DFL);
+	return found;
+}
 /*
  * Wait up to seconds for pid, then kill it: a hang is reported, not
  * waited out.  1 if it ended by itself.

@@ -21,20 +21,6 @@
 
 static unsigned long stub;		/* the code page; data follows */
 
-/* the first readable page at or above the guest's top: the stub's code */
-static unsigned long find_stub(void)
-{
-	unsigned long top = guest_top(), a, v;
-
-	probe_init();
-	for (a = top; a < top + (4UL << 30); a += PAGE)
-		if (probe_read(a, &v))
-			break;
-	signal(SIGSEGV, SIG_DFL);
-	signal(SIGBUS, SIG_DFL);
-	return a < top + (4UL << 30) ? a : 0;
-}
-
 static struct stub_data *data(void)
 {
 	return (struct stub_data *)(stub + STUB_PAGE_BYTES);
