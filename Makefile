@@ -4,6 +4,8 @@
 #   make            build ./linux (also: make ARCH=um)
 #   make run        boot it into a busybox shell
 #   make test       host-side stub and probe tests, then the guest suite
+#                   [MODES="fast ptrace"]: the skas0 modes the isolation and
+#                   guest suites run in (default both)
 #   make test-upstream   the guest suite against unmodified upstream 6.12
 #   make test-isolation [KERNEL=upstream]   the host-side isolation checks
 #   make test-hosts the probes and a guest smoke run on Debian's host
@@ -132,7 +134,7 @@ run: linux
 	./linux mem=$(MEM)
 
 test: linux test-deps
-	tests/run-all.sh ./linux
+	$(if $(MODES),SKAS0_MODES="$(MODES)") tests/run-all.sh ./linux
 
 test-host: linux
 	tests/run-host.sh $(OBJ)

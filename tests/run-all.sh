@@ -9,13 +9,19 @@ top=$(dirname "$here")
 kernel=$1
 obj=$(dirname "$(readlink -f "$kernel")")	# build/obj, or build/obj-llvm
 total_p=0 total_f=0 status=0
-# The isolation and guest suites run in both modes (skas0.mode=fast, then
-# ptrace), with the same assertions.
+# The isolation and guest suites run in each mode of SKAS0_MODES (default:
+# skas0.mode=fast, then ptrace), with the same assertions.
 base_args=${SKAS0_BOOT_ARGS:-}
-for part in "run-host.sh $obj" "run-fetch.sh" "run-workflow.sh" \
-	    "run-probes.sh $kernel" "run-roots.sh $kernel" \
-	    "fast run-isolation.sh $kernel" "fast run-guest.sh $kernel" \
-	    "ptrace run-isolation.sh $kernel" "ptrace run-guest.sh $kernel"; do
+parts=("run-host.sh $obj" "run-fetch.sh" "run-workflow.sh"
+       "run-probes.sh $kernel" "run-roots.sh $kernel")
+for mode in ${SKAS0_MODES:-fast ptrace}; do
+	case $mode in
+	fast|ptrace) ;;
+	*) echo "run-all: SKAS0_MODES: '$mode' is not fast or ptrace" >&2; exit 2 ;;
+	esac
+	parts+=("$mode run-isolation.sh $kernel" "$mode run-guest.sh $kernel")
+done
+for part in "${parts[@]}"; do
 	out=$(mktemp)
 	export SKAS0_BOOT_ARGS=$base_args
 	case $part in
