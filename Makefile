@@ -13,6 +13,7 @@
 #   make test-container   the whole suite as in a Docker container (noexec
 #                   64 MB /dev/shm, Docker's seccomp profile, nobody)
 #   make bench      ours vs upstream vs host, interleaved
+#   make test-selftests   the 6.12 kernel selftests in ours and in upstream
 #
 # KSRC=DIR uses an unpacked 6.12 tree instead of Debian's linux-source-6.12,
 # KTARBALL=FILE a tarball; without either, where Debian's package cannot be
@@ -44,7 +45,8 @@ OURS := $(shell find arch probes stub ldscripts -type f 2>/dev/null)
 PATCHES := $(wildcard patches/*.patch)
 
 .PHONY: FORCE all linux run test test-host test-guest test-upstream test-isolation \
-	test-hosts test-container deps test-deps fetch-kernel clean upstream check-originality bench
+	test-hosts test-container deps test-deps fetch-kernel clean upstream check-originality bench \
+	test-selftests
 all: linux
 
 deps:
@@ -162,6 +164,10 @@ test-container: linux test-deps
 
 bench: linux upstream
 	scripts/bench.sh ./linux ./linux-upstream
+
+test-selftests: linux upstream test-deps
+	@scripts/deps.sh selftests
+	SKAS0_UPSTREAM_ARGS=$(UPSTREAM_ARGS) tests/run-selftests.sh ./linux ./linux-upstream
 
 check-originality:
 	../shared/tools/originality-check $(TOP)

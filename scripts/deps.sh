@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install what a step needs from Debian, or say exactly what to run.
-# usage: scripts/deps.sh [build|test|hosts|llvm]
+# usage: scripts/deps.sh [build|test|hosts|llvm|selftests]
 #   build  the kernel (missing: fatal)
 #   test   what make test uses beyond the build; when it cannot be had,
 #          the tests that need it report SKIP with the reason
 #   hosts  make test-hosts: QEMU and the tools that unpack Debian kernels
 #   llvm   make LLVM=1: clang and lld
+#   selftests  make test-selftests: libcap (static) for seccomp_bpf and two
+#          mm programs; without it they are reported as not built
 set -euo pipefail
 what=${1:-build}
 need=()
@@ -37,6 +39,9 @@ hosts)
 	;;
 llvm)
 	want clang clang; want ld.lld lld
+	;;
+selftests)
+	[[ -e /usr/include/sys/capability.h ]] || need+=(libcap-dev)
 	;;
 esac
 ((${#need[@]})) || exit 0
