@@ -14,7 +14,8 @@
 # line per program, `<-- differs` where the kernels' verdicts differ, then
 # a summary per kernel. Exit status 0 is PASS, 4 SKIP, anything else FAIL;
 # the time limit (60 s unless the list says otherwise) killing it is FAIL.
-# The run exits 0 when it ran to the end: the results are the report.
+# The run exits 0 when every kernel booted and ran its programs (their
+# verdicts are the report), 1 when a kernel did not boot at all.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 [[ $# -eq 2 ]] || { echo "usage: $0 OURS UPSTREAM" >&2; exit 2; }
@@ -283,3 +284,12 @@ for k in "${kernels[@]}"; do
 	echo "selftests $k: ${npass[$k]:-0} passed, ${nfail[$k]:-0} failed, ${nskip[$k]:-0} skipped"
 done
 echo "selftests: wall time $(($(date +%s) - t0)) s"
+# a kernel that never booted gave no verdict at all: that is no report
+status=0
+for k in "${kernels[@]}"; do
+	if grep -q ' FAIL no-boot' "$out/$k.results"; then
+		echo "selftests: $k did not boot (see $out/$k.log)" >&2
+		status=1
+	fi
+done
+exit $status
