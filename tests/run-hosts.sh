@@ -21,7 +21,8 @@ for k in "${hosts[@]}"; do
 	"$top/scripts/host-vm.sh" run "$k" "$here/run-host-kernel.sh" "$kernel" >"$log" 2>&1
 	rc=$?
 	line=$(grep -E '^host [^ ]+: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
-	grep -E '^\[FAIL\]' "$log"
+	# each failure with the console lines the runner printed under it
+	awk '/^\[FAIL\]/ {f = 1; print; next} f && /^    \| / {print; next} {f = 0}' "$log"
 	if [[ -z $line ]]; then
 		fail "host kernel $k: no summary (status $rc); console tail:"
 		tail -20 "$log"

@@ -14,6 +14,12 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 kernel=$(readlink -f "$1")
 work=$top/build/probe-tests
+# A failed boot shows the end of its console, so a CI log says why.
+fail() {
+	echo "[FAIL] $*"; failed=$((failed + 1))
+	[[ -n ${lastlog:-} && -e $lastlog ]] && tail -15 "$lastlog" | sed 's/^/    | /'
+	return 0
+}
 rm -rf "$work"; mkdir -p "$work"
 printf 'echo PROBE-BOOT-REACHED-USERSPACE\n' > "$work/run.sh"
 
@@ -22,6 +28,7 @@ boot() {
 	local name=$1 envs=(); shift
 	while [[ $1 != -- ]]; do envs+=("$1"); shift; done; shift
 	local t0=$SECONDS
+	lastlog=$work/$name.log
 	timeout 120 env "${envs[@]}" "$kernel" mem=128M con=null con0=null,fd:1 \
 		skas0.run="$work" "$@" </dev/null >"$work/$name.log" 2>&1
 	rc=$? secs=$((SECONDS - t0))
@@ -41,7 +48,7 @@ booted normal && [[ $rc -eq 0 ]] && ok "normal host boots and powers off (status
 	fail "normal host did not boot (status $rc)"
 
 if command -v qemu-x86_64 >/dev/null; then
-	t0=$SECONDS
+	t0=$SECONDS lastlog=$work/qemu.log
 	timeout 60 qemu-x86_64 "$kernel" mem=64M </dev/null >"$work/qemu.log" 2>&1
 	rc=$? secs=$((SECONDS - t0))
 	if [[ $rc -ne 0 && $rc -ne 124 ]] && grep -q "failed: .*ptrace" "$work/qemu.log"; then
@@ -73,7 +80,7 @@ if unshare -rm true 2>/dev/null; then
 		timeout 120 unshare -rm sh -c "mount -t tmpfs -o $opts none '$work/mnt-$name' &&
 			TMPDIR='$work/mnt-$name' exec '$kernel' mem=128M con=null con0=null,fd:1 skas0.run='$work'" \
 			</dev/null >"$work/$name.log" 2>&1
-		rc=$?
+		rc=$? lastlog=$work/$name.log
 	}
 	boot_in_ns noexec noexec,size=512m
 	booted noexec && has noexec "PROT_EXEC mmap in .*failed" &&
@@ -142,6 +149,7 @@ ukernel=$priv/linux
 uboot() {	# NAME ENV... -- : boot as the unprivileged user
 	local name=$1 envs=(); shift
 	while [[ $1 != -- ]]; do envs+=("$1"); shift; done; shift
+	lastlog=$work/$name.log
 	timeout 120 "${as_user[@]}" env -u HOME "${envs[@]}" "$ukernel" mem=128M \
 		con=null con0=null,fd:1 skas0.run="$(dirname "$ukernel")" "$@" \
 		</dev/null >"$work/$name.log" 2>&1
@@ -155,6 +163,7 @@ elif [[ $(id -u) -ne 0 ]] || ! unshare -pf --mount-proc true 2>/dev/null; then
 	echo "[SKIP] vm.memfd_noexec 0/1/2: setting it in a new pid namespace needs root"
 else
 	for v in 0 1 2; do
+		lastlog=$work/memfd$v.log
 		timeout 150 unshare -pf --mount-proc sh -c "echo $v > /proc/sys/vm/memfd_noexec &&
 			${as_user[*]} env -u HOME '$ukernel' mem=128M con=null con0=null,fd:1 \
 				skas0.run='$(dirname "$ukernel")' </dev/null; exit \$?" >"$work/memfd$v.log" 2>&1

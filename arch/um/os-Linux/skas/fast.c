@@ -64,10 +64,20 @@
 #define SPIN_KERNEL	2000
 #define SPIN_GUEST	400
 #define SPIN_TRUSTED	2000
-/* A guest that was told to stop and did not, within this: killed. */
+/*
+ * A guest thread told to stop that has not, PREEMPT_GRACE_NS later, is
+ * killed if it sleeps or runs (it blocked the signal); one the host left
+ * waiting for a CPU (a loaded host, a VM whose CPU was descheduled) is
+ * given up to PREEMPT_HARD_NS.
+ */
 #define PREEMPT_GRACE_NS	(500 * 1000 * 1000ULL)
-/* The trusted thread answers within this, or the process is killed. */
-#define TRUSTED_GRACE_NS	(2000 * 1000 * 1000ULL)
+#define PREEMPT_HARD_NS		(10 * 1000 * 1000 * 1000ULL)
+/*
+ * The trusted thread answers within this, or the process is killed.  It
+ * runs only our code, so only the host can hold it up: the bound is for a
+ * host that stopped or starved it, and is as long as PREEMPT_HARD_NS.
+ */
+#define TRUSTED_GRACE_NS	PREEMPT_HARD_NS
 
 struct skas_stats skas_stats;
 
@@ -118,6 +128,97 @@ static bool fast_process_gone(struct mm_id *mm)
 		return false;
 	skas_stub_reaped(mm);
 	return true;
+}
+
+/*
+ * CPU time of the guest thread of process pid (the leader), in clock
+ * ticks, or 0: utime + stime from /proc/PID/task/PID/stat.
+ * Not the process's CPU clock, which counts the trusted thread's work on
+ * our batches too; another process's thread clocks cannot be read.  Raw
+ * system calls: this runs in the timer's signal handler.
+ */
+static unsigned long long guest_thread_ticks(int pid)
+{
+	char path[64], buf[512], *p;
+	unsigned long long utime, stime;
+	int fd, n, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, pid);
+	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	syscall(SYS_close, fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');		/* the name may hold anything */
+	for (field = 2; p && field < 13; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu %llu", &utime, &stime) != 2)
+		return 0;
+	return utime + stime + 1;
+}
+
+/* The hexadecimal mask after "\nNAME:\t" in a status file, or ~0. */
+static unsigned long long status_mask(const char *buf, const char *name)
+{
+	char key[16];
+	unsigned long long mask;
+	const char *p;
+
+	snprintf(key, sizeof(key), "\n%s:\t", name);
+	p = strstr(buf, key);
+	if (!p || sscanf(p + strlen(key), "%llx", &mask) != 1)
+		return ~0ULL;
+	return mask;
+}
+
+/*
+ * The guest thread of process pid, from /proc/PID/task/PID/status: true
+ * if it is runnable (or in a short uninterruptible wait) and our SIGALRM
+ * is not held back by a blocked mask.  Such a thread takes the signal, or
+ * is in the stub's handler already, and hands off once the host gives it
+ * a CPU.
+ */
+static bool guest_thread_will_stop(int pid)
+{
+	unsigned long long alrm = 1ULL << (SIGALRM - 1);
+	char path[64], buf[2048], *p;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, pid);
+	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	syscall(SYS_close, fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	p = strstr(buf, "\nState:\t");
+	if (!p || (p[8] != 'R' && p[8] != 'D'))
+		return false;
+	return !(status_mask(buf, "SigBlk") & status_mask(buf, "SigPnd") & alrm);
+}
+
+/*
+ * Told to stop at mm->preempt_at and not handed off yet: has it had its
+ * chance?  Within PREEMPT_GRACE_NS, no.  After that, a guest thread that
+ * sleeps (it waits without handing off) or holds SIGALRM pending behind
+ * a blocked mask (set through a forged signal frame) has.  One that does neither is waiting for a CPU
+ * the host does not give it (a loaded host, a VM whose CPU was
+ * descheduled): it gets up to PREEMPT_HARD_NS.
+ */
+static bool preempt_overdue(struct mm_id *mm)
+{
+	unsigned long long waited = now_ns() - mm->preempt_at;
+
+	if (waited <= PREEMPT_GRACE_NS)
+		return false;
+	if (waited > PREEMPT_HARD_NS)
+		return true;
+	return !guest_thread_will_stop(mm->pid);
 }
 
 /* --------------------------------------------------- the trusted thread */
@@ -361,7 +462,7 @@ static int fast_wait(struct mm_id *mm)
 			break;
 		if (fast_process_gone(mm))
 			return -ESRCH;
-		if (mm->preempt_at && now_ns() - mm->preempt_at > PREEMPT_GRACE_NS)
+		if (mm->preempt_at && preempt_overdue(mm))
 			return -ETIMEDOUT;
 	}
 	__atomic_store_n(&h->k_sleeping, 0, __ATOMIC_SEQ_CST);
@@ -427,7 +528,10 @@ int skas_fast_wait(struct mm_id *mm, struct uml_pt_regs *regs,
  * keeps and it cannot forge, must not grow.  So every WATCHDOG_NS (on the
  * timer's interrupt and on our way into guest code) each fast-mode
  * process that stayed parked since the last look is checked, and one whose
- * guest thread ran more than WATCHDOG_CPU_MS meanwhile is killed.  Killed only: the
+ * guest thread ran more than WATCHDOG_CPU_MS meanwhile, WATCHDOG_STRIKES
+ * looks in a row, is killed.  In a row: a host that deschedules the CPU
+ * of a VM charges the stall to the thread that was on it, which may be a
+ * guest thread spinning for a moment after its hand-off.  Killed only: the
  * pid stays ours until a wait reaps it, and its tasks die the next time
  * they run (or its address space goes).
  *
@@ -436,6 +540,7 @@ int skas_fast_wait(struct mm_id *mm, struct uml_pt_regs *regs,
  */
 #define WATCHDOG_NS		(100 * 1000 * 1000ULL)
 #define WATCHDOG_CPU_MS		20
+#define WATCHDOG_STRIKES	3
 
 static unsigned long long watchdog_ticks;	/* WATCHDOG_CPU_MS in clock ticks */
 
@@ -471,36 +576,6 @@ void skas_fast_unwatch(struct mm_id *mm)
 	um_set_signals_trace(on);
 }
 
-/*
- * CPU time of the guest thread of process pid (the leader), in clock
- * ticks, or 0: utime + stime from /proc/PID/task/PID/stat.  Not the
- * process's CPU clock, which counts the trusted thread's work on our
- * batches too; another process's thread clocks cannot be read.  Raw
- * system calls: this runs in the timer's signal handler.
- */
-static unsigned long long guest_thread_ticks(int pid)
-{
-	char path[64], buf[512], *p;
-	unsigned long long utime, stime;
-	int fd, n, field;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, pid);
-	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
-	syscall(SYS_close, fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');		/* the name may hold anything */
-	for (field = 2; p && field < 13; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %llu %llu", &utime, &stime) != 2)
-		return 0;
-	return utime + stime + 1;
-}
-
 static void watchdog_look(struct mm_id *mm)
 {
 	unsigned long long cpu;
@@ -511,13 +586,18 @@ static void watchdog_look(struct mm_id *mm)
 	}
 	cpu = guest_thread_ticks(mm->pid);
 	if (mm->wd_cpu_ns && cpu && mm->wd_releases == mm->releases &&
-	    cpu - mm->wd_cpu_ns > watchdog_ticks) {
+	    cpu - mm->wd_cpu_ns > watchdog_ticks)
+		mm->wd_strikes++;
+	else
+		mm->wd_strikes = 0;
+	if (mm->wd_strikes >= WATCHDOG_STRIKES) {
 		if (skas_report_allowed())
-			printk(UM_KERN_ERR "skas0: host process %d ran %llu ticks while handed off; killed\n",
-			       mm->pid, cpu - mm->wd_cpu_ns);
+			printk(UM_KERN_ERR "skas0: host process %d ran while handed off (%d looks in a row); killed\n",
+			       mm->pid, mm->wd_strikes);
 		skas_stats.watchdog_kills++;
 		kill(mm->pid, SIGKILL);	/* ours until reaped */
 		mm->culprit = 1;
+		mm->wd_strikes = 0;
 		cpu = 0;
 	}
 	mm->wd_cpu_ns = cpu;

@@ -32,6 +32,7 @@ struct mm_id {
 	unsigned int releases;	/* times the guest thread was released */
 	unsigned int wd_releases;	/* releases at the last look */
 	unsigned long long wd_cpu_ns;	/* guest thread's CPU ticks + 1 then; 0: none */
+	int wd_strikes;		/* looks in a row it ran while parked */
 };
 
 void __switch_mm(struct mm_id *mm_idp);
