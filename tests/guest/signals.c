@@ -113,9 +113,53 @@ static void test_vectors(void)
 	      "ymm registers intact in two processes switching 500 times");
 }
 
+/*
+ * SS_AUTODISARM: the signal stack is disarmed while its handler runs and
+ * armed again by sigreturn, as on x86 Linux (swapcontext() out of a
+ * handler relies on it).
+ */
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM	(1U << 31)	/* linux/signal.h; glibc lacks it */
+#endif
+
+static stack_t in_handler;
+
+static void on_usr1_autodisarm(int sig)
+{
+	sigaltstack(NULL, &in_handler);
+}
+
+static void test_autodisarm(void)
+{
+	static char alt[65536];
+	stack_t ss = { .ss_sp = alt, .ss_size = sizeof(alt),
+		       .ss_flags = SS_AUTODISARM }, after;
+	struct sigaction sa = { .sa_handler = on_usr1_autodisarm,
+				.sa_flags = SA_ONSTACK };
+
+	if (sigaltstack(&ss, NULL)) {
+		check(0, "sigaltstack(SS_AUTODISARM) refused: %m");
+		return;
+	}
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	sigaltstack(NULL, &after);
+	check(in_handler.ss_flags == SS_DISABLE,
+	      "SS_AUTODISARM: the signal stack is disarmed in its handler (ss_flags %#x)",
+	      in_handler.ss_flags);
+	check(after.ss_flags == SS_AUTODISARM && after.ss_sp == alt &&
+	      after.ss_size == sizeof(alt),
+	      "SS_AUTODISARM: sigreturn arms it again (ss_flags %#x, the same stack: %d)",
+	      after.ss_flags, after.ss_sp == alt);
+	ss.ss_flags = SS_DISABLE;
+	sigaltstack(&ss, NULL);
+	signal(SIGUSR1, SIG_DFL);
+}
+
 int main(void)
 {
 	test_handlers();
 	test_vectors();
+	test_autodisarm();
 	return check_summary("signals");
 }
