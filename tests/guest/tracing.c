@@ -3,8 +3,56 @@
 #include <signal.h>
 #include <unistd.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+
+/* A raw syscall with the whole of rax as given. */
+static long raw_syscall0(unsigned long rax)
+{
+	long ret;
+
+	asm volatile("syscall" : "=a" (ret) : "a" (rax) : "rcx", "r11", "memory");
+	return ret;
+}
+
+#define HIGH_BITS	0x500000000UL	/* ignored by x86-64: only eax counts */
+
+/*
+ * The number of a system call, as x86-64 Linux has it: its low 32 bits
+ * choose the call, and a tracer sees all of rax in orig_rax.
+ */
+static void test_syscall_number(void)
+{
+	struct user_regs_struct regs;
+	unsigned long seen = 0;
+	int status;
+	pid_t pid;
+
+	check(raw_syscall0(HIGH_BITS | SYS_getpid) == getpid(),
+	      "a syscall with high bits set in rax runs the call its low 32 bits name (getpid)");
+	check(raw_syscall0(0xffffffc0UL) == -38,
+	      "syscall number 0xffffffc0 gives -ENOSYS");
+	pid = fork();
+	if (pid == 0) {
+		ptrace(PTRACE_TRACEME, 0, 0, 0);
+		raise(SIGSTOP);
+		_exit(raw_syscall0(HIGH_BITS | SYS_getppid) == getppid() ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	for (;;) {
+		ptrace(PTRACE_SYSCALL, pid, 0, 0);
+		if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
+			break;
+		ptrace(PTRACE_GETREGS, pid, 0, &regs);
+		if ((regs.orig_rax & 0xffffffffUL) == SYS_getppid && !seen)
+			seen = regs.orig_rax;
+	}
+	check(seen == (HIGH_BITS | SYS_getppid),
+	      "a tracer sees all 64 bits of rax in orig_rax (%#lx)", seen);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "and the call ran as getppid (status 0x%x)", status);
+}
 
 int main(void)
 {
@@ -33,5 +81,6 @@ int main(void)
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "traced echo ran to completion: status 0x%x", status);
 	check(stops > 10 && saw_write, "tracer saw %d syscall stops, write() among them", stops);
+	test_syscall_number();
 	return check_summary("tracing");
 }

@@ -26,11 +26,15 @@ static bool time_travel_spins(void)
 
 static void run_guest_syscall(struct pt_regs *regs)
 {
-	/* a tracer or seccomp may have changed the number */
-	long nr = UPT_SYSCALL_NR(&regs->regs);
+	/*
+	 * A tracer or seccomp may have changed the number.  As on x86-64,
+	 * only the low 32 bits of orig_rax choose the call (a tracer sees
+	 * all 64, and may set the high ones).
+	 */
+	unsigned int nr = (unsigned int)UPT_SYSCALL_NR(&regs->regs);
 	unsigned long ret;
 
-	if (nr < 0 || nr >= __NR_syscalls)
+	if (nr >= __NR_syscalls)
 		return;		/* -ENOSYS is already in place */
 
 	ret = EXECUTE_SYSCALL(nr, regs);

@@ -501,7 +501,12 @@ static void fast_syscall(struct mm_id *mm, siginfo_t *si,
 		handle_vsyscall(regs, si->si_syscall);
 		return;
 	}
-	PT_SYSCALL_NR(regs->gp) = si->si_syscall;
+	/*
+	 * The whole of rax, as x86-64 keeps it in orig_rax for a tracer (the
+	 * host's seccomp put it back in the frame); si_syscall is its low 32
+	 * bits, which alone choose the call.
+	 */
+	PT_SYSCALL_NR(regs->gp) = regs->gp[HOST_AX];
 	if (si->si_arch != AUDIT_ARCH_X86_64_)
 		skas_refuse_32bit_syscall(regs);
 	else
