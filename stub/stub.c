@@ -158,6 +158,16 @@ __attribute__((used)) void stub_fast_handler(int sig, void *info, void *uc)
 	__atomic_add_fetch(&h->k_seq, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&h->k_sleeping, __ATOMIC_SEQ_CST))
 		sys4(__NR_futex, (long)&h->k_seq, FUTEX_WAKE_, 1, 0);
+	/*
+	 * A fault is mostly followed by a batch.  Wake the trusted thread now,
+	 * here, where it takes this CPU as we sleep; it then waits for the
+	 * request spinning, instead of being woken later from the kernel's
+	 * CPU into an idle one.
+	 */
+	if (sig == SIGSEGV)
+		sys4(__NR_futex, (long)(stub_page_start + STUB_PAGE_BYTES +
+					STUB_REQUEST_PAGE + STUB_RQ_SEQ),
+		     FUTEX_WAKE_, 1, 0);
 
 	/*
 	 * Spin only for a system call, which often comes back at once; a

@@ -16,6 +16,8 @@
 #define NR_futex	202
 #define FUTEX_WAIT	0
 #define FUTEX_WAKE	1
+/* pauses the trusted thread spins for a batch after a fault's wake-up */
+#define TRUSTED_PREWAKE_SPIN	2000
 #define PROT_R		1
 /* the trusted thread: same memory, signal handlers and thread group, not the descriptors */
 #define TRUSTED_CLONE	0x10900	/* CLONE_VM | CLONE_SIGHAND | CLONE_THREAD */
@@ -234,6 +236,18 @@ stub_trusted_loop:
 	xorl	%r10d, %r10d
 	movl	$NR_futex, %eax
 	syscall
+	/*
+	 * Woken with no request yet: by the guest thread's fault handler,
+	 * whose batch is on its way.  Wait for it spinning, a bounded time
+	 * (a guest that wakes us for nothing wastes only its own CPU).
+	 */
+	movl	$TRUSTED_PREWAKE_SPIN, %ecx
+10:	movl	STUB_RQ_SEQ(%r13), %eax
+	cmpl	%eax, %r14d
+	jne	2f
+	pause
+	decl	%ecx
+	jnz	10b
 	jmp	1b
 2:	movl	%eax, %r14d
 	movl	STUB_RQ_N(%r13), %ebp

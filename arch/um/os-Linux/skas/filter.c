@@ -32,8 +32,9 @@
  *    its set-up (clone of the trusted thread, close, seccomp...) and to
  *    hand off;
  *  - guest thread: from the stub page, only futex on its two hand-off
- *    words (wait on g_seq, wake k_seq), rt_sigreturn and arch_prctl for
- *    its own fs/gs base.
+ *    words (wait on g_seq, wake k_seq) and a wake of the trusted thread
+ *    (on the request page's seq), rt_sigreturn and arch_prctl for its own
+ *    fs/gs base.
  */
 struct bpf_insn_ {
 	unsigned short code;
@@ -166,6 +167,7 @@ static void guest_filter(struct filter *f, unsigned long code)
 	unsigned long data = code + STUB_PAGE_BYTES;
 	unsigned long g_seq = data + __builtin_offsetof(struct stub_handoff, g_seq);
 	unsigned long k_seq = data + __builtin_offsetof(struct stub_handoff, k_seq);
+	unsigned long rq_seq = data + STUB_REQUEST_PAGE + STUB_RQ_SEQ;
 	unsigned int i;
 	int b, w;
 
@@ -183,7 +185,7 @@ static void guest_filter(struct filter *f, unsigned long code)
 	/* futex: wait on g_seq, wake k_seq: the hand-off and nothing else */
 	b = block_if(f, SYS_futex);
 	load(f, SD_ARG_HI(0));
-	need(f, g_seq >> 32);		/* both words lie on one page */
+	need(f, g_seq >> 32);		/* the stub's data pages */
 	load(f, SD_ARG_LO(0));
 	w = block_if(f, g_seq & 0xffffffffUL);
 	load(f, SD_ARG_LO(1));
@@ -195,6 +197,14 @@ static void guest_filter(struct filter *f, unsigned long code)
 	need(f, FUTEX_WAKE);
 	ret(f, RET_ALLOW);
 	block_end(f, w);
+	/* ... and wake the trusted thread at a fault, its batch to come */
+	if (rq_seq >> 32 == g_seq >> 32) {
+		w = block_if(f, rq_seq & 0xffffffffUL);
+		load(f, SD_ARG_LO(1));
+		need(f, FUTEX_WAKE);
+		ret(f, RET_ALLOW);
+		block_end(f, w);
+	}
 	ret(f, RET_TRAP);
 	block_end(f, b);
 	ret(f, RET_TRAP);

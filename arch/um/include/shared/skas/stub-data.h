@@ -206,7 +206,9 @@ struct stub_data {
  *   be preempted, ...
  *   handler: signo, frame, info, fs/gs
  *   k_seq++ (and wake, if k_sleeping)  ---->  sees k_seq move; handles it,
- *   spin, then sleep on g_seq                 puts the registers to resume
+ *   a fault: wake the trusted thread,         (a batch: through the
+ *   which spins for the request               trusted thread) and
+ *   spin (a syscall), sleep on g_seq          puts the registers to resume
  *                                             with into the frame
  *                                      <----  g_seq++ (and wake, if g_sleeping)
  *   rt_sigreturn: guest code goes on
