@@ -183,8 +183,10 @@ static unsigned long long status_mask(const char *buf, const char *name)
  */
 static bool guest_thread_will_stop(int pid)
 {
+	/* static: only the run loop asks, never from a signal handler */
+	static char buf[2048];
 	unsigned long long alrm = 1ULL << (SIGALRM - 1);
-	char path[64], buf[2048], *p;
+	char path[64], *p;
 	int fd, n;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, pid);
