@@ -139,3 +139,16 @@ void skas_tlb_flushed(struct mm_struct *mm)
 	if (err && !id->failed)
 		id->failed = err;
 }
+
+/*
+ * A fault protection key 0 refused (SEGV_PKUERR).  The guest thread runs
+ * on the host CPU, so WRPKRU in guest code sets its real PKRU; UML's page
+ * tables know no keys, and the fault would be retried for ever as one the
+ * page tables allow.  Deliver it as x86 Linux does:
+ * SIGSEGV, SEGV_PKUERR, with the key.
+ */
+void skas_pkey_fault(struct uml_pt_regs *regs, unsigned long addr, int pkey)
+{
+	current->thread.arch.faultinfo = regs->faultinfo;
+	force_sig_pkuerr((void __user *)addr, pkey);
+}

@@ -373,6 +373,7 @@ static void fault_info_from_stub(struct mm_id *mm, struct uml_pt_regs *regs)
 #define X86_PF_PROT	1
 #define X86_PF_WRITE	2
 #define X86_PF_USER	4
+#define X86_PF_PK	0x20
 #define X86_TRAP_PF	14
 #define USER32_CS	0x23
 
@@ -385,6 +386,17 @@ static void fault_info_from_stub(struct mm_id *mm, struct uml_pt_regs *regs)
 static bool fault_at_host_landing_pad(const unsigned long *r)
 {
 	return r[HOST_CS] == USER32_CS && (r[HOST_IP] >> 32);
+}
+
+/*
+ * Refused by protection key 0, which every guest page has: the guest set
+ * its own PKRU so (WRPKRU runs on the host CPU).  Another key is the one
+ * the host gives a mapping that is PROT_EXEC only (ours, for a page the
+ * guest may run but has not yet read): an ordinary fault.
+ */
+static bool guest_denied_pkey0(const siginfo_t *si)
+{
+	return si->si_code == SEGV_PKUERR && si->si_pkey == 0;
 }
 
 static void guest_fault(struct mm_id *mm, struct uml_pt_regs *regs)
@@ -400,6 +412,13 @@ static void guest_fault(struct mm_id *mm, struct uml_pt_regs *regs)
 	if (ptrace(PTRACE_GETSIGINFO, mm->pid, 0, &si))
 		guest_cannot_continue(mm, "PTRACE_GETSIGINFO", -errno);
 	addr = (unsigned long)si.si_addr;
+	if (guest_denied_pkey0(&si)) {
+		regs->faultinfo.cr2 = addr;
+		regs->faultinfo.error_code = X86_PF_USER | X86_PF_PROT | X86_PF_PK;
+		regs->faultinfo.trap_no = X86_TRAP_PF;
+		skas_pkey_fault(regs, addr, si.si_pkey);
+		return;
+	}
 	if (si.si_code == SEGV_MAPERR || si.si_code == SEGV_ACCERR)
 		access = skas_fault_access(addr, si.si_code == SEGV_ACCERR);
 
@@ -524,6 +543,10 @@ static void fast_stopped(struct mm_id *mm, int sig, siginfo_t *si,
 		skas_stats.faults++;
 		if (fault_at_host_landing_pad(regs->gp)) {
 			skas_refuse_32bit_syscall(regs);
+			break;
+		}
+		if (guest_denied_pkey0(si)) {
+			skas_pkey_fault(regs, regs->faultinfo.cr2, si->si_pkey);
 			break;
 		}
 		/* the frame had cr2, error code and trap number: exact */
