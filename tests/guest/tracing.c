@@ -52,6 +52,42 @@ static void test_syscall_number(void)
 	      "a tracer sees all 64 bits of rax in orig_rax (%#lx)", seen);
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "and the call ran as getppid (status 0x%x)", status);
+
+	/*
+	 * A tracer that writes rax at the entry stop: an invalid number
+	 * still returns -ENOSYS; orig_rax -1 skips the call and keeps the
+	 * tracer's rax.
+	 */
+	pid = fork();
+	if (pid == 0) {
+		ptrace(PTRACE_TRACEME, 0, 0, 0);
+		raise(SIGSTOP);
+		if (raw_syscall0(0xffffffc0UL) != -38)
+			_exit(1);
+		if (raw_syscall0(SYS_getpid) != 4242)
+			_exit(2);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	for (int entry = 1;; entry = !entry) {
+		ptrace(PTRACE_SYSCALL, pid, 0, 0);
+		if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
+			break;
+		ptrace(PTRACE_GETREGS, pid, 0, &regs);
+		if (!entry)
+			continue;
+		if (regs.orig_rax == 0xffffffc0UL) {
+			regs.rax = -9999;
+			ptrace(PTRACE_SETREGS, pid, 0, &regs);
+		} else if (regs.orig_rax == SYS_getpid) {
+			regs.orig_rax = -1;
+			regs.rax = 4242;
+			ptrace(PTRACE_SETREGS, pid, 0, &regs);
+		}
+	}
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "a tracer's rax at the entry stop: an invalid call still gives -ENOSYS, orig_rax -1 skips with the tracer's value (status 0x%x)",
+	      status);
 }
 
 int main(void)

@@ -34,8 +34,16 @@ static void run_guest_syscall(struct pt_regs *regs)
 	unsigned int nr = (unsigned int)UPT_SYSCALL_NR(&regs->regs);
 	unsigned long ret;
 
-	if (nr >= __NR_syscalls)
-		return;		/* -ENOSYS is already in place */
+	if (nr >= __NR_syscalls) {
+		/*
+		 * -ENOSYS, whatever a tracer left in rax, as on x86-64; but
+		 * -1 is how a tracer or seccomp skips a call with its own
+		 * return value.
+		 */
+		if (nr != (unsigned int)-1)
+			PT_REGS_SET_SYSCALL_RETURN(regs, -ENOSYS);
+		return;
+	}
 
 	ret = EXECUTE_SYSCALL(nr, regs);
 	PT_REGS_SET_SYSCALL_RETURN(regs, ret);
