@@ -86,9 +86,20 @@ void initial_thread_cb_skas(void (*proc)(void *), void *arg)
 	memset(&boot_stack_call, 0, sizeof(boot_stack_call));
 }
 
-/* Leave the kernel through the boot stack: the way out of uml_main(). */
+/*
+ * Leave the kernel through the boot stack: the way out of uml_main().
+ * Out there no interrupt handler may run: main() lets what is pending fire
+ * once more, and a timer or SIGIO handler on the boot stack, with no
+ * kernel task under it, faults and panics (a status-134 end after
+ * "reboot: Power down", seen about once in 100 boots in a slow VM).  So
+ * stop the timer and SIGIO here and take what is pending while still on a
+ * kernel stack.
+ */
 static void __attribute__((noreturn)) leave_kernel(enum boot_stack_request how)
 {
+	os_timer_disable();
+	os_set_ioignore();
+	unblock_signals_trace();
 	block_signals_trace();
 	UML_LONGJMP(&boot_stack, how);
 	__builtin_unreachable();
