@@ -4,7 +4,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 passed=0 failed=0
 ok() { echo "[OK]   $*"; passed=$((passed + 1)); }
-fail() { echo "[FAIL] $*"; failed=$((failed + 1)); }
+# fail MSG: with $lastlog set (a runner's last boot console), its end too,
+# so that a CI log says why
+fail() {
+	echo "[FAIL] $*"; failed=$((failed + 1))
+	[[ -n ${lastlog:-} && -e $lastlog ]] && tail -15 "$lastlog" | sed 's/^/    | /'
+	return 0
+}
 # count_log FILE: add the [OK]/[FAIL] lines of a log to the totals
 count_log() {
 	local o f

@@ -14,12 +14,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 kernel=$(readlink -f "$1")
 work=$top/build/probe-tests
-# A failed boot shows the end of its console, so a CI log says why.
-fail() {
-	echo "[FAIL] $*"; failed=$((failed + 1))
-	[[ -n ${lastlog:-} && -e $lastlog ]] && tail -15 "$lastlog" | sed 's/^/    | /'
-	return 0
-}
+# each boot sets lastlog: a failure shows the end of its console (lib.sh)
 rm -rf "$work"; mkdir -p "$work"
 printf 'echo PROBE-BOOT-REACHED-USERSPACE\n' > "$work/run.sh"
 
@@ -54,7 +49,7 @@ if command -v qemu-x86_64 >/dev/null; then
 	if [[ $rc -ne 0 && $rc -ne 124 ]] && grep -q "failed: .*ptrace" "$work/qemu.log"; then
 		ok "no ptrace (qemu-user): exit $rc in ${secs}s: $(grep -m1 'failed:' "$work/qemu.log" | cut -c1-110)"
 	else
-		fail "no ptrace (qemu-user): exit $rc in ${secs}s"; tail -5 "$work/qemu.log"
+		fail "no ptrace (qemu-user): exit $rc in ${secs}s"
 	fi
 else
 	fail "qemu-x86_64 not installed (apt-get install qemu-user)"
@@ -103,7 +98,7 @@ boot badmem -- mem=lots
 if [[ $rc -ne 0 && $rc -ne 124 && $secs -lt 30 ]] && has badmem "Too few physical memory"; then
 	ok "mem=lots: exit $rc with: $(grep -m1 'Too few' "$work/badmem.log")"
 else
-	fail "mem=lots: status $rc"; tail -5 "$work/badmem.log"
+	fail "mem=lots: status $rc"
 fi
 boot badparam -- no.such.option=1 init_typo
 booted badparam && has badparam "Unknown kernel command line parameters" && ok "unknown command-line options are reported and boot continues" ||
@@ -190,7 +185,7 @@ fallback=$umlt/uml-$uid
 refused() {	# NAME WHY
 	[[ $rc -eq 1 ]] && has "$1" "is not usable either ($2)" &&
 		ok "uml_dir fallback $fallback refused ($2): exit 1 with the fix" ||
-		{ fail "uml_dir fallback: $2: status $rc"; tail -3 "$work/$1.log"; }
+		fail "uml_dir fallback: $2: status $rc"
 }
 if [[ $(id -u) -eq 0 ]]; then
 	mkdir -m 0777 "$fallback"			# made first by another user

@@ -147,8 +147,8 @@ void skas_tlb_flushed(struct mm_struct *mm)
  * page tables allow.  Deliver it as x86 Linux does:
  * SIGSEGV, SEGV_PKUERR, with the key.
  */
-void skas_pkey_fault(struct uml_pt_regs *regs, unsigned long addr, int pkey)
+void skas_pkey_fault(struct uml_pt_regs *regs, int pkey)
 {
 	current->thread.arch.faultinfo = regs->faultinfo;
-	force_sig_pkuerr((void __user *)addr, pkey);
+	force_sig_pkuerr((void __user *)regs->faultinfo.cr2, pkey);
 }

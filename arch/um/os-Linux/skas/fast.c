@@ -131,27 +131,42 @@ static bool fast_process_gone(struct mm_id *mm)
 }
 
 /*
- * CPU time of the guest thread of process pid (the leader), in clock
- * ticks, or 0: utime + stime from /proc/PID/task/PID/stat.
- * Not the process's CPU clock, which counts the trusted thread's work on
- * our batches too; another process's thread clocks cannot be read.  Raw
- * system calls: this runs in the timer's signal handler.
+ * Read /proc/PID/task/PID/NAME of the guest thread of process pid (the
+ * leader) into buf, NUL-terminated: its length, or 0.  Raw system calls:
+ * the watchdog reads from the timer's signal handler.
  */
-static unsigned long long guest_thread_ticks(int pid)
+static int read_guest_thread_file(int pid, const char *name, char *buf,
+				  int size)
 {
-	char path[64], buf[512], *p;
-	unsigned long long utime, stime;
-	int fd, n, field;
+	char path[64];
+	int fd, n;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, pid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", pid, pid, name);
 	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	n = syscall(SYS_read, fd, buf, size - 1);
 	syscall(SYS_close, fd);
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
+	return n;
+}
+
+/*
+ * CPU time of the guest thread of process pid, in clock ticks, or 0:
+ * utime + stime from its stat file.  Not the process's CPU clock, which
+ * counts the trusted thread's work on our batches too; another process's
+ * thread clocks cannot be read.
+ */
+static unsigned long long guest_thread_ticks(int pid)
+{
+	char buf[512], *p;
+	unsigned long long utime, stime;
+	int field;
+
+	if (!read_guest_thread_file(pid, "stat", buf, sizeof(buf)))
+		return 0;
 	p = strrchr(buf, ')');		/* the name may hold anything */
 	for (field = 2; p && field < 13; field++)
 		p = strchr(p + 1, ' ');
@@ -186,18 +201,10 @@ static bool guest_thread_will_stop(int pid)
 	/* static: only the run loop asks, never from a signal handler */
 	static char buf[2048];
 	unsigned long long alrm = 1ULL << (SIGALRM - 1);
-	char path[64], *p;
-	int fd, n;
+	char *p;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, pid);
-	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!read_guest_thread_file(pid, "status", buf, sizeof(buf)))
 		return false;
-	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
-	syscall(SYS_close, fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
 	p = strstr(buf, "\nState:\t");
 	if (!p || (p[8] != 'R' && p[8] != 'D'))
 		return false;
@@ -208,9 +215,9 @@ static bool guest_thread_will_stop(int pid)
  * Told to stop at mm->preempt_at and not handed off yet: has it had its
  * chance?  Within PREEMPT_GRACE_NS, no.  After that, a guest thread that
  * sleeps (it waits without handing off) or holds SIGALRM pending behind
- * a blocked mask (set through a forged signal frame) has.  One that does neither is waiting for a CPU
- * the host does not give it (a loaded host, a VM whose CPU was
- * descheduled): it gets up to PREEMPT_HARD_NS.
+ * a blocked mask (set through a forged signal frame) has.  One that does
+ * neither is waiting for a CPU the host does not give it (a loaded host,
+ * a VM whose CPU was descheduled): it gets up to PREEMPT_HARD_NS.
  */
 static bool preempt_overdue(struct mm_id *mm)
 {

@@ -416,7 +416,7 @@ static void guest_fault(struct mm_id *mm, struct uml_pt_regs *regs)
 		regs->faultinfo.cr2 = addr;
 		regs->faultinfo.error_code = X86_PF_USER | X86_PF_PROT | X86_PF_PK;
 		regs->faultinfo.trap_no = X86_TRAP_PF;
-		skas_pkey_fault(regs, addr, si.si_pkey);
+		skas_pkey_fault(regs, si.si_pkey);
 		return;
 	}
 	if (si.si_code == SEGV_MAPERR || si.si_code == SEGV_ACCERR)
@@ -546,7 +546,7 @@ static void fast_stopped(struct mm_id *mm, int sig, siginfo_t *si,
 			break;
 		}
 		if (guest_denied_pkey0(si)) {
-			skas_pkey_fault(regs, regs->faultinfo.cr2, si->si_pkey);
+			skas_pkey_fault(regs, si->si_pkey);
 			break;
 		}
 		/* the frame had cr2, error code and trap number: exact */

@@ -35,7 +35,7 @@ void skas_stub_install(int physmem_fd);
 enum { SKAS_FAULT_ASK, SKAS_FAULT_READ, SKAS_FAULT_WRITE };
 int skas_fault_access(unsigned long addr, int host_mapped);
 void skas_fault_around(unsigned long addr);
-void skas_pkey_fault(struct uml_pt_regs *regs, unsigned long addr, int pkey);
+void skas_pkey_fault(struct uml_pt_regs *regs, int pkey);
 void skas_host_cache_evict(void);
 extern const char skas0_stub_code[], skas0_stub_elf[], skas0_stub_elf_end[];
 
