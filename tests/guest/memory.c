@@ -37,6 +37,51 @@ static int faults(void *addr, int how, void **fault_addr, int *code)
 	return 0;
 }
 
+/*
+ * No-exec pages: a readable page without PROT_EXEC (upstream UML maps it
+ * executable on the host) must not run.
+ */
+static void test_no_exec(long pg)
+{
+	char *p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char on_stack[64];
+	void *at = NULL;
+	int code = 0, hit;
+
+	memset(p, 0xc3, 2 * pg);	/* ret */
+	hit = faults(p + 8, 'x', &at, &code);
+	check(hit && at == p + 8 && code == SEGV_ACCERR,
+	      "call into a read-write page: SIGSEGV at %p (want %p), code %d (want SEGV_ACCERR)",
+	      at, p + 8, code);
+	check(!faults(p + 8, 'r', &at, &code) && !faults(p + 8, 'w', &at, &code),
+	      "and the page still reads and writes");
+	mprotect(p, pg, PROT_READ);
+	hit = faults(p + 16, 'x', &at, &code);
+	check(hit && at == p + 16 && code == SEGV_ACCERR,
+	      "call into a read-only page: SIGSEGV at %p, code %d", at, code);
+	mprotect(p, pg, PROT_READ | PROT_EXEC);
+	check(!faults(p + 16, 'x', &at, &code), "after mprotect(PROT_READ|PROT_EXEC) it runs");
+	mprotect(p, pg, PROT_READ | PROT_WRITE);
+	hit = faults(p + 16, 'x', &at, &code);
+	check(hit && at == p + 16 && code == SEGV_ACCERR,
+	      "after mprotect(PROT_READ|PROT_WRITE) it faults again (at %p, code %d)", at, code);
+	/* xor %eax,%eax across the end of an executable page into a no-exec one */
+	mprotect(p, pg, PROT_READ | PROT_WRITE | PROT_EXEC);
+	p[pg - 1] = 0x31;
+	p[pg] = 0xc0;
+	p[pg + 1] = 0xc3;
+	hit = faults(p + pg - 1, 'x', &at, &code);
+	check(hit && at == p + pg && code == SEGV_ACCERR,
+	      "an instruction that runs on into a no-exec page: SIGSEGV at %p (want %p), code %d",
+	      at, p + pg, code);
+	memset(on_stack, 0xc3, sizeof(on_stack));
+	hit = faults(on_stack, 'x', &at, &code);
+	check(hit && at == (void *)on_stack && code == SEGV_ACCERR,
+	      "call onto the stack: SIGSEGV at %p (want %p), code %d", at, on_stack, code);
+	munmap(p, 2 * pg);
+}
+
 static void test_faults(void)
 {
 	long pg = sysconf(_SC_PAGESIZE);
@@ -59,11 +104,6 @@ static void test_faults(void)
 	check(hit && at == p + pg + 5 && code == SEGV_ACCERR,
 	      "write to read-only: SIGSEGV at %p (want %p), code %d", at, p + pg + 5, code);
 	check(!faults(p + pg + 5, 'r', &at, &code), "read of the read-only page works");
-	/*
-	 * UML maps every readable user page executable on the host (its
-	 * ptes have no NX bit, upstream too), so an execute fault is taken
-	 * on a page that is not accessible at all.
-	 */
 	mprotect(p + 2 * pg, pg, PROT_NONE);
 	hit = faults(p + 2 * pg, 'x', &at, &code);
 	check(hit && at == p + 2 * pg && code == SEGV_ACCERR,
@@ -74,6 +114,7 @@ static void test_faults(void)
 	mprotect(p + 2 * pg, pg, PROT_READ | PROT_EXEC);
 	check(!faults(p + 2 * pg, 'x', &at, &code), "after mprotect(PROT_EXEC) the call returns");
 	munmap(p, 3 * pg);
+	test_no_exec(pg);
 	hit = faults(p + 7, 'r', &at, &code);
 	check(hit && at == p + 7 && code == SEGV_MAPERR,
 	      "read after munmap: SIGSEGV at %p, code %d (want SEGV_MAPERR)", at, code);

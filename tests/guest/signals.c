@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 static volatile int got;
@@ -207,11 +210,75 @@ static void test_pkey_fault(void)
 	      status, i < 100 ? "within 5 s" : "hung, killed after 5 s");
 }
 
+static volatile sig_atomic_t cpu_timer_fired, gave_up;
+
+static void on_cpu_timer(int sig)
+{
+	cpu_timer_fired = sig;
+}
+
+static void on_give_up(int sig)
+{
+	gave_up = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/*
+ * ITIMER_VIRTUAL counts user time only: a busy loop in user code must
+ * make it fire (selftest timers/posix_timers hung: every tick went to
+ * system time), and getrusage() must show that time as user time.
+ */
+static void test_cpu_timers(void)
+{
+	struct itimerval val = { .it_value = { 0, 300 * 1000 } };
+	double start = now_s(), took;
+	struct rusage ru;
+
+	/* no system call in the loop: ITIMER_REAL gives up after 5 s */
+	signal(SIGVTALRM, on_cpu_timer);
+	signal(SIGALRM, on_give_up);
+	cpu_timer_fired = gave_up = 0;
+	alarm(5);
+	setitimer(ITIMER_VIRTUAL, &val, NULL);
+	while (!cpu_timer_fired && !gave_up)
+		;
+	alarm(0);
+	took = now_s() - start;
+	check(cpu_timer_fired == SIGVTALRM && took < 5,
+	      "ITIMER_VIRTUAL of 0.3 s fires in a user-code busy loop (after %.2f s)", took);
+	getrusage(RUSAGE_SELF, &ru);
+	check(ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000 >= 200,
+	      "and the loop shows as user time (%ld.%03ld s user, %ld.%03ld s system)",
+	      (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec / 1000,
+	      (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec / 1000);
+
+	signal(SIGPROF, on_cpu_timer);
+	cpu_timer_fired = 0;
+	start = now_s();
+	setitimer(ITIMER_PROF, &val, NULL);
+	while (!cpu_timer_fired && now_s() - start < 10)
+		getppid();
+	took = now_s() - start;
+	check(cpu_timer_fired == SIGPROF && took < 5,
+	      "ITIMER_PROF of 0.3 s fires in a syscall loop (after %.2f s)", took);
+	signal(SIGVTALRM, SIG_DFL);
+	signal(SIGPROF, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+}
+
 int main(void)
 {
 	test_handlers();
 	test_vectors();
 	test_autodisarm();
 	test_pkey_fault();
+	test_cpu_timers();
 	return check_summary("signals");
 }

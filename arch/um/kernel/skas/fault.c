@@ -4,8 +4,9 @@
  * cache.
  *
  * A backing process's host mappings mirror the guest page tables: a page
- * is mapped readable when its PTE is present, young and readable, and
- * writable only when it is dirty as well (arch/um/kernel/tlb.c).
+ * is mapped readable when its PTE is present, young and readable,
+ * writable only when it is dirty as well, and executable only when its
+ * mapping has VM_EXEC (arch/um/kernel/tlb.c, patches/0014).
  */
 #include <linux/mm.h>
 #include <linux/pagewalk.h>
@@ -15,6 +16,8 @@
 #include <as-layout.h>
 #include <os.h>
 #include <skas.h>
+
+#define X86_INSN_MAX_BYTES	15
 
 static bool host_maps_readable(struct mm_struct *mm, unsigned long addr)
 {
@@ -29,7 +32,10 @@ static bool host_maps_readable(struct mm_struct *mm, unsigned long addr)
  * the stub's SIGSEGV handler costs a round trip to the backing process and
  * its FPU state, so work it out here where the answer is certain or where
  * a wrong guess only costs time:
- *  - refused on a page the host maps readable: only a write is refused;
+ *  - refused on a page the host maps readable: a write, or an instruction
+ *    fetch (the host maps no-exec guest pages without PROT_EXEC,
+ *    patches/0014); where it may be a fetch, at most 15 bytes past the
+ *    instruction pointer, ask the stub;
  *  - in a private writable mapping: taken as a write.  The page is made
  *    private and dirty one access early at worst; a write, the common
  *    first touch of such memory, is served in one fault instead of two;
@@ -38,7 +44,7 @@ static bool host_maps_readable(struct mm_struct *mm, unsigned long addr)
  *  - anything else ends in a signal, whose frame must report the access
  *    exactly: ask the stub.
  */
-int skas_fault_access(unsigned long addr, int host_mapped)
+int skas_fault_access(unsigned long addr, unsigned long ip, int host_mapped)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
@@ -50,7 +56,8 @@ int skas_fault_access(unsigned long addr, int host_mapped)
 
 	mmap_read_lock(mm);
 	if (host_mapped && host_maps_readable(mm, addr)) {
-		access = SKAS_FAULT_WRITE;
+		if (addr - ip >= X86_INSN_MAX_BYTES)
+			access = SKAS_FAULT_WRITE;
 		goto out;
 	}
 	vma = find_vma(mm, addr);
@@ -64,6 +71,31 @@ int skas_fault_access(unsigned long addr, int host_mapped)
 out:
 	mmap_read_unlock(mm);
 	return access;
+}
+
+/*
+ * An instruction fetch the host refused, in a mapping without VM_EXEC:
+ * SIGSEGV, SEGV_ACCERR, as on x86.  In a mapping with VM_EXEC it is an
+ * ordinary fault (the page was not yet mapped, or not yet accessed).
+ */
+int skas_exec_refused(struct uml_pt_regs *regs)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long addr = regs->faultinfo.cr2;
+	struct vm_area_struct *vma;
+	bool refused;
+
+	if (!mm || addr >= TASK_SIZE)
+		return 0;
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	refused = vma && !(vma->vm_flags & VM_EXEC);
+	mmap_read_unlock(mm);
+	if (!refused)
+		return 0;
+	current->thread.arch.faultinfo = regs->faultinfo;
+	force_sig_fault(SIGSEGV, SEGV_ACCERR, (void __user *)addr);
+	return 1;
 }
 
 /*

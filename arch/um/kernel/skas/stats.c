@@ -3,9 +3,10 @@
  * skas0, kernel side: /proc/skas0, what the layer did, for make bench and
  * anyone looking for where time goes.  One "name value" line each: the
  * mode, round trips by cause (syscall, fault, signal, preemption), the
- * batches of host mapping changes and their entries, evictions, and in
+ * batches of host mapping changes and their entries, evictions, in
  * fast mode the hand-offs that found the kernel spinning against those it
- * had to be woken for.
+ * had to be woken for, and the timer's ticks with those that came while
+ * guest code ran (the guest's user time).
  */
 #include <linux/init.h>
 #include <linux/proc_fs.h>
@@ -23,6 +24,7 @@ static int skas_stats_show(struct seq_file *m, void *v)
 		   s->batches, s->batch_entries, s->evictions);
 	seq_printf(m, "handoffs_spun %lu\nhandoffs_slept %lu\nwatchdog_kills %lu\n",
 		   s->spun_handoffs, s->slept_handoffs, s->watchdog_kills);
+	seq_printf(m, "ticks %lu\nticks_in_guest %lu\n", s->ticks, s->guest_ticks);
 	return 0;
 }
 

@@ -66,9 +66,23 @@ struct run_state {
 	unsigned long stop[MAX_REG_NR];
 	/* registers that start the stub's resume entry */
 	unsigned long entry[MAX_REG_NR];
+	/*
+	 * Set while the loop waits for guest code to stop: a timer tick then
+	 * is the guest's user time (skas_tick_in_guest()), as a tick that
+	 * interrupts user code is on x86.
+	 */
+	bool in_guest;
 };
 
 static struct run_state run;
+
+/* Did the timer interrupt a wait for guest code?  (os-Linux/signal.c) */
+int skas_tick_in_guest(void)
+{
+	skas_stats.ticks++;
+	skas_stats.guest_ticks += run.in_guest;
+	return run.in_guest;
+}
 
 /* ------------------------------------------------------------ reports */
 
@@ -267,7 +281,11 @@ static int guest_enter(struct mm_id *mm, struct uml_pt_regs *regs)
  */
 static int guest_wait_stop(struct mm_id *mm, int *status)
 {
-	int sig = stub_wait_stop(mm->pid, status);
+	int sig;
+
+	run.in_guest = true;
+	sig = stub_wait_stop(mm->pid, status);
+	run.in_guest = false;
 
 	if (sig < 0) {
 		int pid = mm->pid;
@@ -373,6 +391,7 @@ static void fault_info_from_stub(struct mm_id *mm, struct uml_pt_regs *regs)
 #define X86_PF_PROT	1
 #define X86_PF_WRITE	2
 #define X86_PF_USER	4
+#define X86_PF_INSTR	0x10
 #define X86_PF_PK	0x20
 #define X86_TRAP_PF	14
 #define USER32_CS	0x23
@@ -399,6 +418,16 @@ static bool guest_denied_pkey0(const siginfo_t *si)
 	return si->si_code == SEGV_PKUERR && si->si_pkey == 0;
 }
 
+/* regs->faultinfo complete: the fault to the guest kernel */
+static void guest_fault_deliver(struct uml_pt_regs *regs, siginfo_t *si)
+{
+	if ((regs->faultinfo.error_code & X86_PF_INSTR) &&
+	    skas_exec_refused(regs))
+		return;
+	(*sig_info[SIGSEGV])(SIGSEGV, (struct siginfo *)si, regs);
+	skas_fault_around(regs->faultinfo.cr2);
+}
+
 static void guest_fault(struct mm_id *mm, struct uml_pt_regs *regs)
 {
 	unsigned long addr;
@@ -420,7 +449,8 @@ static void guest_fault(struct mm_id *mm, struct uml_pt_regs *regs)
 		return;
 	}
 	if (si.si_code == SEGV_MAPERR || si.si_code == SEGV_ACCERR)
-		access = skas_fault_access(addr, si.si_code == SEGV_ACCERR);
+		access = skas_fault_access(addr, regs->gp[HOST_IP],
+					   si.si_code == SEGV_ACCERR);
 
 	if (access == SKAS_FAULT_ASK) {
 		fault_info_from_stub(mm, regs);
@@ -431,8 +461,7 @@ static void guest_fault(struct mm_id *mm, struct uml_pt_regs *regs)
 			(si.si_code == SEGV_ACCERR ? X86_PF_PROT : 0);
 		regs->faultinfo.trap_no = X86_TRAP_PF;
 	}
-	(*sig_info[SIGSEGV])(SIGSEGV, (struct siginfo *)&si, regs);
-	skas_fault_around(regs->faultinfo.cr2);
+	guest_fault_deliver(regs, &si);
 }
 
 /* ------------------------------------------------------------ signals */
@@ -550,8 +579,7 @@ static void fast_stopped(struct mm_id *mm, int sig, siginfo_t *si,
 			break;
 		}
 		/* the frame had cr2, error code and trap number: exact */
-		(*sig_info[SIGSEGV])(SIGSEGV, (struct siginfo *)si, regs);
-		skas_fault_around(regs->faultinfo.cr2);
+		guest_fault_deliver(regs, si);
 		break;
 	case SIGTRAP:
 		skas_stats.signals++;
@@ -592,7 +620,9 @@ static void fast_round(struct mm_id *mm, struct uml_pt_regs *regs)
 	if (err)
 		guest_cannot_continue(mm, "resuming the guest", err);
 
+	run.in_guest = true;
 	sig = skas_fast_wait(mm, regs, &si, &fp);
+	run.in_guest = false;
 	if (sig == -ESRCH)
 		guest_lost(mm);		/* reaped by the wait */
 	if (sig < 0)

@@ -33,7 +33,8 @@ void skas_stub_install(int physmem_fd);
 
 /* what a guest page fault was, as far as the host's siginfo tells */
 enum { SKAS_FAULT_ASK, SKAS_FAULT_READ, SKAS_FAULT_WRITE };
-int skas_fault_access(unsigned long addr, int host_mapped);
+int skas_fault_access(unsigned long addr, unsigned long ip, int host_mapped);
+int skas_exec_refused(struct uml_pt_regs *regs);
 void skas_fault_around(unsigned long addr);
 void skas_pkey_fault(struct uml_pt_regs *regs, int pkey);
 void skas_host_cache_evict(void);
@@ -86,6 +87,7 @@ struct skas_stats {
 	unsigned long watchdog_kills;	/* fast mode: ran while handed off */
 	unsigned long syscalls, faults, signals, preemptions, batches,
 		      batch_entries, evictions, spun_handoffs, slept_handoffs;
+	unsigned long ticks, guest_ticks;	/* the timer's; in guest code */
 };
 extern struct skas_stats skas_stats;
 
@@ -101,6 +103,7 @@ extern void skas_fp_sync(struct uml_pt_regs *regs);
 extern void skas_fp_forget(struct uml_pt_regs *regs);
 /* bytes of XSAVE state the host hands out; 0 if it has none */
 extern unsigned int skas_fp_xstate_bytes(void);
+extern int skas_tick_in_guest(void);
 
 /* host probes */
 extern char *skas_probe_uml_dir(const char *configured);
