@@ -223,6 +223,8 @@ stub_start_trusted:
  *	%r12	the request page's answer, as an offset into the file
  *	%r13	the request page			%ebx	entry index
  *	%r14d	the last request seen			%ebp	entries in it
+ *	%r15	bit 32: release the guest thread after it, by writing
+ *		bits 0..31 into g_seq
  */
 stub_trusted_loop:
 	leaq	(stub_page_start + STUB_PAGE_BYTES + STUB_REQUEST_PAGE)(%rip), %r13
@@ -250,7 +252,12 @@ stub_trusted_loop:
 	jnz	10b
 	jmp	1b
 2:	movl	%eax, %r14d
-	movl	STUB_RQ_N(%r13), %ebp
+	xorl	%r15d, %r15d			/* release afterwards? */
+	cmpl	$0, STUB_RQ_RELEASE(%r13)
+	je	13f
+	movl	STUB_RQ_RELEASE_SEQ(%r13), %r15d
+	btsq	$32, %r15
+13:	movl	STUB_RQ_N(%r13), %ebp
 	cmpl	$STUB_RQ_BATCH_MAX, %ebp
 	jbe	3f
 	xorl	%ebp, %ebp			/* beyond the page: nothing */
@@ -324,17 +331,18 @@ stub_trusted_loop:
 	movl	$NR_futex, %eax
 	syscall
 	/*
-	 * A batch that only adds mappings may also release the guest thread
-	 * (the kernel has its registers in place): g_seq, then a wake.
+	 * A batch that ran whole may also release the guest thread (the
+	 * kernel put its registers in the frame before asking): g_seq, then
+	 * a wake.  From %r15, read with the request: once the token is out,
+	 * the kernel may write the next one.  The store goes to the hand-off
+	 * page, which the guest may write too; nothing here reads it.
+	 * After a failure the kernel decides what comes next.
 	 */
-	cmpl	$0, STUB_RQ_RELEASE(%r13)
-	je	1b
-	leaq	STUB_RQ_RELEASE_SEQ(%r13), %rsi
-	movl	$4, %edx
-	leaq	(STUB_HO_G_SEQ - STUB_REQUEST_PAGE - STUB_RQ_DONE)(%r12), %r10
-	movl	$STUB_PHYSMEM_FD, %edi
-	movl	$NR_pwrite64, %eax
-	syscall
+	cmpl	%ebp, %ebx
+	jb	1b
+	btq	$32, %r15
+	jnc	1b
+	movl	%r15d, (STUB_HO_G_SEQ - STUB_REQUEST_PAGE)(%r13)
 	leaq	(STUB_HO_G_SEQ - STUB_REQUEST_PAGE)(%r13), %rdi
 	movl	$FUTEX_WAKE, %esi
 	movl	$1, %edx

@@ -83,6 +83,33 @@ static void test_cow(void)
 	      "parent's page untouched by the child's write: '%c'", p[8192]);
 }
 
+/*
+ * fork+_exit in a tight loop, the parent writing a page before each: every
+ * fork write-protects it, every write is a copy-on-write fault whose new
+ * page comes with a batch.  In fast mode such a batch also releases the
+ * guest thread, and a release that lost its place (the trusted thread
+ * reading the next request's release) left the parent asleep in its
+ * handler until the kernel killed it as one that would not stop.
+ */
+static void test_fork_exit_loop(void)
+{
+	static volatile char page[4096] __attribute__((aligned(4096)));
+	int i, bad = 0, status;
+
+	for (i = 0; i < 2000; i++) {
+		pid_t pid;
+
+		page[i % 4096] = (char)i;
+		pid = fork();
+		if (pid == 0)
+			_exit(page[i % 4096] == (char)i ? 7 : 8);
+		if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+		    !WIFEXITED(status) || WEXITSTATUS(status) != 7)
+			bad++;
+	}
+	check(bad == 0, "2000 x (write a page, fork, child _exit(7)): expected 0 failures, saw %d", bad);
+}
+
 static void test_bad_syscalls(void)
 {
 	long r = syscall(100000);
@@ -100,5 +127,6 @@ int main(void)
 	test_cow();
 	test_bad_syscalls();
 	test_fork_exec_wait();
+	test_fork_exit_loop();
 	return check_summary("process");
 }

@@ -251,6 +251,8 @@ int skas_fast_run_batch(struct mm_id *mm, int n, unsigned int *done_count)
 	rq->n = n;
 	rq->token_ok = mm->t_token;
 	rq->token_fail = mm->t_token + 1;
+	rq->release = mm->release_in_batch;
+	rq->release_seq = __atomic_load_n(&handoff(mm)->g_seq, __ATOMIC_SEQ_CST) + 1;
 	__atomic_store_n(&rq->seq, rq->seq + 1, __ATOMIC_SEQ_CST);
 	futex(&rq->seq, FUTEX_WAKE, 1, NULL);
 	skas_stats.batches++;
@@ -275,6 +277,9 @@ int skas_fast_run_batch(struct mm_id *mm, int n, unsigned int *done_count)
 	}
 	if (answer == rq->token_ok) {
 		*done_count = n;
+		if (mm->release_in_batch)
+			skas_stats.batch_releases++;
+		mm->release_in_batch = 0;	/* done: the guest thread runs */
 		return 0;
 	}
 	*done_count = rq->done_index;
@@ -399,10 +404,42 @@ static void skas_fast_fp_put(unsigned long fpstate, const struct uml_pt_regs *re
 
 /* ------------------------------------------------------------ run loop */
 
+/* Let the guest thread go from its handler: g_seq, and a wake if it sleeps. */
+static void fast_release(struct mm_id *mm)
+{
+	struct stub_handoff *h = handoff(mm);
+
+	__atomic_add_fetch(&h->g_seq, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&h->g_sleeping, __ATOMIC_SEQ_CST))
+		futex(&h->g_seq, FUTEX_WAKE, 1, NULL);
+}
+
+/* The first entry, from the post-exec ptrace stop: registers, detach. */
+static int fast_enter_attached(struct mm_id *mm, struct uml_pt_regs *regs)
+{
+	if (ptrace(PTRACE_SETREGS, mm->pid, 0, regs->gp) ||
+	    put_fp_registers(mm->pid, regs->fp))
+		return -errno;
+	mm->k_seen = __atomic_load_n(&handoff(mm)->k_seq, __ATOMIC_SEQ_CST);
+	if (ptrace(PTRACE_DETACH, mm->pid, 0, 0))
+		return -errno;
+	mm->attached = 0;
+	mm->running = 1;
+	mm->releases++;
+	return 0;
+}
+
 /*
  * Start the guest thread again: the first time through ptrace (the
  * registers it starts with), and then by releasing it from its handler
  * with the registers to go on with in its frame.  Returns 0 or -errno.
+ *
+ * When a batch is queued (a fault's new page, say), the registers go
+ * into the frame now and the trusted thread releases the guest thread
+ * once the batch ran whole: the two sleep on one CPU, so that saves a
+ * wake-up from ours.  skas_fast_entered() then releases it if the batch
+ * did not.  The guest gains nothing by running early: the kernel still
+ * waits for the token before it takes any change as done.
  */
 int skas_fast_enter(struct mm_id *mm, struct uml_pt_regs *regs,
 		    unsigned long *fpstate_live)
@@ -411,18 +448,10 @@ int skas_fast_enter(struct mm_id *mm, struct uml_pt_regs *regs,
 	struct fast_ucontext *uc;
 	unsigned long fp;
 
+	mm->release_in_batch = 0;
 	if (mm->attached) {
-		if (ptrace(PTRACE_SETREGS, mm->pid, 0, regs->gp) ||
-		    put_fp_registers(mm->pid, regs->fp))
-			return -errno;
-		mm->k_seen = __atomic_load_n(&h->k_seq, __ATOMIC_SEQ_CST);
-		if (ptrace(PTRACE_DETACH, mm->pid, 0, 0))
-			return -errno;
-		mm->attached = 0;
-		mm->running = 1;
-		mm->releases++;
 		*fpstate_live = 0;
-		return 0;
+		return fast_enter_attached(mm, regs);
 	}
 	uc = (struct fast_ucontext *)mm->frame;
 	regs_to_frame(regs, &uc->mc);
@@ -437,10 +466,21 @@ int skas_fast_enter(struct mm_id *mm, struct uml_pt_regs *regs,
 	h->set_bases = GP(FS_BASE) != h->fs_base || GP(GS_BASE) != h->gs_base;
 	h->fs_base = GP(FS_BASE);
 	h->gs_base = GP(GS_BASE);
-	__atomic_add_fetch(&h->g_seq, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&h->g_sleeping, __ATOMIC_SEQ_CST))
-		futex(&h->g_seq, FUTEX_WAKE, 1, NULL);
+	if (mm->queued && !mm->failed) {
+		mm->release_in_batch = 1;	/* the batch to come does it */
+		return 0;
+	}
+	fast_release(mm);
 	return 0;
+}
+
+/* After the batch that followed skas_fast_enter(): released, whatever it did. */
+void skas_fast_entered(struct mm_id *mm)
+{
+	if (!mm->release_in_batch)
+		return;
+	mm->release_in_batch = 0;
+	fast_release(mm);
 }
 
 /*

@@ -599,8 +599,9 @@ static void fast_stopped(struct mm_id *mm, int sig, siginfo_t *si,
 }
 
 /*
- * One round in fast mode: bring the host mappings up to date (through the
- * trusted thread), release the guest thread, wait for its next hand-off.
+ * One round in fast mode: the registers into the guest thread's frame,
+ * the host mappings up to date (through the trusted thread, which then
+ * releases it, or we do), wait for its next hand-off.
  */
 static void fast_round(struct mm_id *mm, struct uml_pt_regs *regs)
 {
@@ -612,13 +613,16 @@ static void fast_round(struct mm_id *mm, struct uml_pt_regs *regs)
 		guest_lost(mm);
 	skas_fast_watchdog();
 	PT_SYSCALL_NR(regs->gp) = -1;
-	guest_sync_host(mm);
+	if (mm->attached)
+		guest_sync_host(mm);	/* before ptrace lets it go */
 	if (run.fp_regs && run.fp_regs != regs)
 		skas_fp_sync(NULL);	/* another task's state, in its frame */
 	err = skas_fast_enter(mm, regs, &live);
 	run.fp_regs = NULL;
 	if (err)
 		guest_cannot_continue(mm, "resuming the guest", err);
+	guest_sync_host(mm);		/* its trusted thread may release it */
+	skas_fast_entered(mm);
 
 	run.in_guest = true;
 	sig = skas_fast_wait(mm, regs, &si, &fp);

@@ -23,6 +23,7 @@ struct mm_id {
 	unsigned int t_token;	/* the last trusted-thread request's token */
 	unsigned int k_seen;	/* the last hand-off seen */
 	unsigned long frame;	/* kernel address of its last signal frame */
+	int release_in_batch;	/* the next batch also releases the guest thread */
 	unsigned long long preempt_at;	/* told to stop at (ns), or 0 */
 	/* the parked-process watchdog (fast.c) */
 	struct mm_id *watch_prev, *watch_next;

@@ -68,6 +68,7 @@ extern void skas_fast_prepare(void *data);
 extern int skas_fast_run_batch(struct mm_id *mm, int n, unsigned int *done_count);
 extern int skas_fast_enter(struct mm_id *mm, struct uml_pt_regs *regs,
 			   unsigned long *fpstate_live);
+extern void skas_fast_entered(struct mm_id *mm);
 extern int skas_fast_wait(struct mm_id *mm, struct uml_pt_regs *regs,
 			  void *si, unsigned long *fpstate);
 extern void skas_fast_preempt(struct mm_id *mm);
@@ -86,7 +87,8 @@ extern void skas_tlb_flushed(struct mm_struct *mm);
 struct skas_stats {
 	unsigned long watchdog_kills;	/* fast mode: ran while handed off */
 	unsigned long syscalls, faults, signals, preemptions, batches,
-		      batch_entries, evictions, spun_handoffs, slept_handoffs;
+		      batch_entries, evictions, spun_handoffs, slept_handoffs,
+		      batch_releases;	/* batches that released the guest */
 	unsigned long ticks, guest_ticks;	/* the timer's; in guest code */
 };
 extern struct skas_stats skas_stats;
