@@ -7,6 +7,9 @@
 #        SKAS0_BOOT_ARGS      boot args for ours
 #        SELFTESTS_ONLY=REGEX run only the programs whose name matches
 #        SELFTESTS_KERNELS="ours upstream"  which kernels to run
+#        SELFTESTS_MEM=SIZE   each guest's mem= (default 3G, as the VM
+#                             of tests/selftests/native.sh: mm/mremap_test
+#                             maps 2 GiB, which 1G refuses)
 #        SELFTESTS_PARALLEL=0 one kernel after the other (default: both at
 #                             once, each a single-CPU guest: half the time)
 # tests/selftests/list names the programs left out (with the reason) and
@@ -171,7 +174,7 @@ run_kernel() {
 		done >"$plan"
 		chmod a+r "$plan"
 		local blog=$out/$k.boot$boot.log
-		"${as[@]}" "${kernel[$k]}" mem=1G con=null con0=null,fd:1 \
+		"${as[@]}" "${kernel[$k]}" mem="${SELFTESTS_MEM:-3G}" con=null con0=null,fd:1 \
 			skas0.run="$stage" skas0.plan="${plan##*/}" ${kargs[$k]} \
 			</dev/null >"$blog" 2>&1 &
 		pid=$!
