@@ -252,7 +252,9 @@ int skas_fast_run_batch(struct mm_id *mm, int n, unsigned int *done_count)
 	rq->token_ok = mm->t_token;
 	rq->token_fail = mm->t_token + 1;
 	rq->release = mm->release_in_batch;
-	rq->release_seq = __atomic_load_n(&handoff(mm)->g_seq, __ATOMIC_SEQ_CST) + 1;
+	if (rq->release)
+		rq->release_seq = __atomic_load_n(&handoff(mm)->g_seq,
+						  __ATOMIC_SEQ_CST) + 1;
 	__atomic_store_n(&rq->seq, rq->seq + 1, __ATOMIC_SEQ_CST);
 	futex(&rq->seq, FUTEX_WAKE, 1, NULL);
 	skas_stats.batches++;

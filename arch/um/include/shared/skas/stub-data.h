@@ -206,11 +206,15 @@ struct stub_data {
  *   be preempted, ...
  *   handler: signo, frame, info, fs/gs
  *   k_seq++ (and wake, if k_sleeping)  ---->  sees k_seq move; handles it,
- *   a fault: wake the trusted thread,         (a batch: through the
- *   which spins for the request               trusted thread) and
- *   spin (a syscall), sleep on g_seq          puts the registers to resume
- *                                             with into the frame
- *                                      <----  g_seq++ (and wake, if g_sleeping)
+ *   a fault: wake the trusted thread,         puts the registers to resume
+ *   which spins for the request               with into the frame; then
+ *   spin (a syscall), sleep on g_seq          either no batch:
+ *                                      <----    g_seq++ (and wake, if g_sleeping)
+ *                                             or a batch, rq->release set:
+ *                                      <----    the trusted thread, once it
+ *                                               ran whole, stores g_seq + 1
+ *                                               and wakes (after a failure,
+ *                                               a retry does, or the kernel)
  *   rt_sigreturn: guest code goes on
  */
 struct stub_handoff {
