@@ -114,7 +114,7 @@ void handle_syscall(struct uml_pt_regs *r)
 		return;
 	}
 	if (UPT_CS(r) != USER64_CS || insn_before(r) != INSN_SYSCALL) {
-		skas_refuse_32bit_syscall(r);
+		skas_i386_syscall(r);
 		return;
 	}
 	syscall_from_guest(r);
@@ -144,4 +144,32 @@ void skas_refuse_32bit_syscall(struct uml_pt_regs *r)
 	UPT_SYSCALL_NR(r) = -1;
 	UPT_IP(r) = !landing_pad && insn_before(r) == INSN_INT80 ? ip - 2 : 0;
 	force_sig(SIGSEGV);
+}
+
+/*
+ * An i386 system call: int $0x80 from 64-bit or 32-bit code, sysenter, or
+ * syscall from 32-bit code.  The int $0x80 gate is there, as on x86-64
+ * Linux with IA32 emulation, but its table is empty: every call gets
+ * -ENOSYS in %rax and nothing else changes (x86-64 preserves r8-r15
+ * across it too).  Running i386 calls would need the compat argument
+ * translation, and the guest's seccomp filters and tracers would see their
+ * numbers as x86-64 ones: a sandbox bypass.  Programs that probe for it
+ * (set_thread_area in the x86 selftests) go on without.  Tracers and
+ * seccomp see none of these calls, as none runs.
+ *
+ * sysenter and 32-bit syscall return through the 32-bit vDSO, which this
+ * kernel does not have: those are refused as before.
+ */
+void skas_i386_syscall(struct uml_pt_regs *r)
+{
+	struct pt_regs *regs = container_of(r, struct pt_regs, regs);
+	unsigned long ip = UPT_IP(r);
+	bool landing_pad = UPT_CS(r) == USER32_CS && (ip >> 32);
+
+	if (landing_pad || insn_before(r) != INSN_INT80) {
+		skas_refuse_32bit_syscall(r);
+		return;
+	}
+	UPT_SYSCALL_NR(r) = -1;
+	PT_REGS_SET_SYSCALL_RETURN(regs, -ENOSYS);
 }

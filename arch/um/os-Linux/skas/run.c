@@ -556,7 +556,7 @@ static void fast_syscall(struct mm_id *mm, siginfo_t *si,
 	 */
 	PT_SYSCALL_NR(regs->gp) = regs->gp[HOST_AX];
 	if (si->si_arch != AUDIT_ARCH_X86_64_)
-		skas_refuse_32bit_syscall(regs);
+		skas_i386_syscall(regs);
 	else
 		handle_syscall(regs);
 }

@@ -18,6 +18,7 @@ extern int userspace_pid[];
 void handle_syscall(struct uml_pt_regs *regs);
 void handle_vsyscall(struct uml_pt_regs *regs, int nr);
 void skas_refuse_32bit_syscall(struct uml_pt_regs *regs);
+void skas_i386_syscall(struct uml_pt_regs *regs);
 struct siginfo;
 void skas_guest_trap(struct siginfo *si, struct uml_pt_regs *regs);
 struct mm_id *current_mm_id(void);
