@@ -132,13 +132,27 @@ static unsigned long stub_get_base(struct stub_handoff *h, int which)
 	return base;
 }
 
+/*
+ * Selectors first: loading one sets the base from its descriptor (on
+ * Intel a null one clears it), so the bases go after.  Without the
+ * instructions, arch_prctl() zeroes the selector: a non-null one goes
+ * after it, as a program that loaded one after ARCH_SET_* has it.
+ */
 static void stub_set_bases(struct stub_handoff *h)
 {
+	unsigned short fs = h->fs_sel, gs = h->gs_sel;
+
 	if (!h->fsgsbase) {
 		sys2(__NR_arch_prctl, ARCH_SET_FS_, h->fs_base);
 		sys2(__NR_arch_prctl, ARCH_SET_GS_, h->gs_base);
+		if (fs & ~3)
+			__asm__ volatile("mov %0, %%fs" :: "r"(fs));
+		if (gs & ~3)
+			__asm__ volatile("mov %0, %%gs" :: "r"(gs));
 		return;
 	}
+	__asm__ volatile("mov %0, %%fs" :: "r"(fs));
+	__asm__ volatile("mov %0, %%gs" :: "r"(gs));
 	__asm__ volatile("wrfsbase %0" :: "r"(h->fs_base));
 	__asm__ volatile("wrgsbase %0" :: "r"(h->gs_base));
 }
@@ -149,12 +163,17 @@ __attribute__((used)) void stub_fast_handler(int sig, void *info, void *uc)
 		(stub_page_start + STUB_PAGE_BYTES);
 	unsigned int seq = __atomic_load_n(&h->g_seq, __ATOMIC_SEQ_CST);
 	unsigned int spin;
+	unsigned short sel;
 
 	h->signo = sig;
 	h->frame = (unsigned long)uc;
 	h->info = (unsigned long)info;
 	h->fs_base = stub_get_base(h, ARCH_GET_FS_);
 	h->gs_base = stub_get_base(h, ARCH_GET_GS_);
+	__asm__ volatile("mov %%fs, %0" : "=r"(sel));
+	h->fs_sel = sel;
+	__asm__ volatile("mov %%gs, %0" : "=r"(sel));
+	h->gs_sel = sel;
 	__atomic_add_fetch(&h->k_seq, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&h->k_sleeping, __ATOMIC_SEQ_CST))
 		sys4(__NR_futex, (long)&h->k_seq, FUTEX_WAKE_, 1, 0);

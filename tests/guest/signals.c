@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 
 static volatile int got;
 static volatile void *handler_sp;
@@ -273,6 +274,100 @@ static void test_cpu_timers(void)
 	signal(SIGALRM, SIG_DFL);
 }
 
+/*
+ * The stack segment in signal frames, as x86-64 Linux has it: the frame
+ * holds SS and says so (UC_SIGCONTEXT_SS), and a frame from 64-bit code
+ * says that sigreturn restores it as it is (UC_STRICT_RESTORE_SS).  So a
+ * handler that puts a selector there which is no stack (here one of an LDT
+ * that does not exist) makes the return fault: SIGSEGV, a #GP (trap 13).
+ * Without UC_STRICT_RESTORE_SS (DOSEMU edits frames so) the kernel gives a
+ * return to 64-bit code a stack segment that works instead.  Ours had 0
+ * in every frame's SS and ignored it on the way back (x86/sigreturn_64).
+ */
+#define UC_SIGCONTEXT_SS_	0x2
+#define UC_STRICT_RESTORE_SS_	0x4
+#define BAD_SS			0x47	/* LDT entry 8, RPL 3: no LDT at all */
+
+static volatile unsigned long frame_flags, frame_ss, segv_ss, segv_trap;
+static volatile int ss_edit;	/* 1: put BAD_SS back, 2: 0 and not strict */
+static sigjmp_buf ss_recover;
+
+static unsigned short current_ss(void)
+{
+	unsigned short ss;
+
+	__asm__ volatile("mov %%ss, %0" : "=r"(ss));
+	return ss;
+}
+
+/* x86-64 keeps cs, gs, fs and ss in one greg, 16 bits each */
+static unsigned short *frame_ss_word(ucontext_t *uc)
+{
+	return (unsigned short *)&uc->uc_mcontext.gregs[REG_CSGSFS] + 3;
+}
+
+static void on_usr2_ss(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+
+	frame_flags = uc->uc_flags;
+	frame_ss = *frame_ss_word(uc);
+	if (ss_edit == 1) {
+		*frame_ss_word(uc) = BAD_SS;
+	} else if (ss_edit == 2) {
+		*frame_ss_word(uc) = 0;
+		uc->uc_flags &= ~UC_STRICT_RESTORE_SS_;
+	}
+}
+
+static void on_segv_ss(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+
+	segv_ss = *frame_ss_word(uc);
+	segv_trap = uc->uc_mcontext.gregs[REG_TRAPNO];
+	siglongjmp(ss_recover, 1);
+}
+
+static void test_frame_ss(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_usr2_ss,
+				.sa_flags = SA_SIGINFO };
+	struct sigaction sv = { .sa_sigaction = on_segv_ss,
+				.sa_flags = SA_SIGINFO };
+	unsigned short ss = current_ss();
+	volatile int faulted = 0;
+
+	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGSEGV, &sv, NULL);
+	ss_edit = 0;
+	raise(SIGUSR2);
+	check((frame_flags & (UC_SIGCONTEXT_SS_ | UC_STRICT_RESTORE_SS_)) ==
+	      (UC_SIGCONTEXT_SS_ | UC_STRICT_RESTORE_SS_) && frame_ss == ss,
+	      "a signal frame from 64-bit code holds SS %#lx (want %#x) and says so (uc_flags %#lx, want 0x6 set)",
+	      frame_ss, ss, frame_flags);
+
+	ss_edit = 1;
+	segv_trap = 0;
+	if (!sigsetjmp(ss_recover, 1))
+		raise(SIGUSR2);
+	else
+		faulted = 1;
+	check(faulted && segv_trap == 13 && segv_ss == BAD_SS &&
+	      current_ss() == ss,
+	      "sigreturn to a bad SS (%#x) faults on the way back: SIGSEGV %d, trap %lu (want 13), its frame's SS %#lx, then SS %#x again",
+	      BAD_SS, faulted, segv_trap, segv_ss, current_ss());
+
+	ss_edit = 2;
+	raise(SIGUSR2);
+	check(current_ss() == ss,
+	      "sigreturn without UC_STRICT_RESTORE_SS to SS 0 gets SS %#x back (want %#x), no signal",
+	      current_ss(), ss);
+	ss_edit = 0;
+	signal(SIGUSR2, SIG_DFL);
+	signal(SIGSEGV, SIG_DFL);
+}
+
 int main(void)
 {
 	test_handlers();
@@ -280,5 +375,6 @@ int main(void)
 	test_autodisarm();
 	test_pkey_fault();
 	test_cpu_timers();
+	test_frame_ss();
 	return check_summary("signals");
 }

@@ -1,6 +1,11 @@
-// pthreads under futex contention
+// pthreads under futex contention; segment selectors per thread
 #include "check.h"
 #include <pthread.h>
+#include <errno.h>
+#include <sched.h>
+#include <unistd.h>
+#include <asm/prctl.h>
+#include <sys/syscall.h>
 
 #define THREADS 8
 #define ROUNDS 20000
@@ -26,6 +31,89 @@ static void *worker(void *arg)
 	return arg;
 }
 
+/*
+ * The fs and gs selectors belong to each thread, as on x86-64: one
+ * thread's ARCH_SET_GS (which zeroes its own gs selector) must leave
+ * another's gs as that thread loaded it.  Fast mode lost it at every
+ * switch (x86/fsgsbase_64).  And a null selector of RPL 1 (mov $1, %gs,
+ * which any program may do) must not kill the process: ptrace mode's
+ * PTRACE_SETREGS refused it and the process died of SIGSEGV.
+ */
+static volatile int gs_turn, gs_stop;
+
+static unsigned short gs_now(void)
+{
+	unsigned short sel;
+
+	__asm__ volatile("mov %%gs, %0" : "=r"(sel));
+	return sel;
+}
+
+static void gs_load(unsigned short sel)
+{
+	__asm__ volatile("mov %0, %%gs" :: "r"(sel));
+}
+
+static void *gs_other(void *arg)
+{
+	while (!gs_stop) {
+		if (!gs_turn) {
+			sched_yield();
+			continue;
+		}
+		syscall(SYS_arch_prctl, ARCH_SET_GS, 0x200000000UL);
+		gs_turn = 0;
+	}
+	return arg;
+}
+
+static void test_selectors(void)
+{
+	unsigned short ss, sel = 0, kept = 0, seen = 0;
+	pthread_t t;
+	int i;
+
+	__asm__ volatile("mov %%ss, %0" : "=r"(ss));
+	pthread_create(&t, NULL, gs_other, NULL);
+	gs_load(ss);
+	for (i = 0; i < 20; i++) {
+		gs_turn = 1;
+		while (gs_turn)
+			sched_yield();
+		sel = gs_now();
+		kept += sel == ss;
+		if (sel != ss)
+			seen = sel;
+	}
+	gs_load(0);
+	gs_stop = 1;
+	pthread_join(t, NULL);
+	check(kept == 20,
+	      "gs selector %#x kept across 20 switches to a thread that set its own gs base (%d kept, else %#x)",
+	      ss, kept, seen);
+
+	gs_load(1);
+	for (i = 0; i < 10; i++)
+		sched_yield();
+	sel = gs_now();
+	gs_load(0);
+	check(sel <= 1, "a thread with the null selector 1 in gs goes on after 10 switches (gs %#x)", sel);
+
+	/* ARCH_SET_GS: a null selector, and no base above user space */
+	gs_load(ss);
+	syscall(SYS_arch_prctl, ARCH_SET_GS, 0x10000UL);
+	sel = gs_now();
+	sched_yield();
+	check(sel == 0 && gs_now() == 0,
+	      "ARCH_SET_GS leaves gs null, as on x86-64 (after it %#x, after a switch %#x)",
+	      sel, gs_now());
+	errno = 0;
+	i = syscall(SYS_arch_prctl, ARCH_SET_GS, 0xffff800000000000UL);
+	check(i == -1 && errno == EPERM,
+	      "ARCH_SET_GS to a kernel address is refused with EPERM (returned %d, %m), the process goes on", i);
+	syscall(SYS_arch_prctl, ARCH_SET_GS, 0UL);
+}
+
 int main(void)
 {
 	pthread_t t[THREADS];
@@ -43,5 +131,6 @@ int main(void)
 	check(joined == THREADS, "%d threads created and joined: %ld", THREADS, joined);
 	check(counter == (long)THREADS * ROUNDS,
 	      "mutex-protected counter: expected %ld, saw %ld", (long)THREADS * ROUNDS, counter);
+	test_selectors();
 	return check_summary("threads");
 }

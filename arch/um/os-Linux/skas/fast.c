@@ -52,6 +52,9 @@
 #include <sysdep/ptrace.h>
 #include "stub_host.h"
 
+#define UC_SIGCONTEXT_SS_	0x2	/* <asm/ucontext.h>, not in libc */
+#define UC_STRICT_RESTORE_SS_	0x4
+
 #ifndef HWCAP2_FSGSBASE
 #define HWCAP2_FSGSBASE		(1 << 1)
 #endif
@@ -331,6 +334,8 @@ static void frame_to_regs(const struct fast_sigcontext *mc,
 	GP(CS) = mc->cs; GP(SS) = mc->ss;
 	GP(FS_BASE) = h->fs_base;
 	GP(GS_BASE) = h->gs_base;
+	GP(FS) = h->fs_sel;
+	GP(GS) = h->gs_sel;
 	GP(ORIG_AX) = -1;
 }
 
@@ -419,6 +424,7 @@ static void fast_release(struct mm_id *mm)
 /* The first entry, from the post-exec ptrace stop: registers, detach. */
 static int fast_enter_attached(struct mm_id *mm, struct uml_pt_regs *regs)
 {
+	skas_null_selectors(regs->gp);
 	if (ptrace(PTRACE_SETREGS, mm->pid, 0, regs->gp) ||
 	    put_fp_registers(mm->pid, regs->fp))
 		return -errno;
@@ -457,6 +463,11 @@ int skas_fast_enter(struct mm_id *mm, struct uml_pt_regs *regs,
 	}
 	uc = (struct fast_ucontext *)mm->frame;
 	regs_to_frame(regs, &uc->mc);
+	/*
+	 * The host restores %ss as we leave it (the guest kernel has made it
+	 * valid where x86-64 would), even in a frame it made in 32-bit code.
+	 */
+	uc->uc_flags |= UC_SIGCONTEXT_SS_ | UC_STRICT_RESTORE_SS_;
 	fp = frame_fpstate(mm, &uc->mc);
 	if (!fp)
 		return -EFAULT;
@@ -465,9 +476,12 @@ int skas_fast_enter(struct mm_id *mm, struct uml_pt_regs *regs,
 	*fpstate_live = 0;
 	mm->running = 1;
 	mm->releases++;
-	h->set_bases = GP(FS_BASE) != h->fs_base || GP(GS_BASE) != h->gs_base;
+	h->set_bases = GP(FS_BASE) != h->fs_base || GP(GS_BASE) != h->gs_base ||
+		       GP(FS) != h->fs_sel || GP(GS) != h->gs_sel;
 	h->fs_base = GP(FS_BASE);
 	h->gs_base = GP(GS_BASE);
+	h->fs_sel = GP(FS);
+	h->gs_sel = GP(GS);
 	if (mm->queued && !mm->failed) {
 		mm->release_in_batch = 1;	/* the batch to come does it */
 		return 0;

@@ -160,6 +160,7 @@ _Static_assert(HOST_R15 == STUB_RR_R15 && HOST_AX == STUB_RR_RAX &&
 #define X86_EFLAGS_DF	0x400
 #define X86_EFLAGS_AC	0x40000
 #define USER64_CS	0x33
+#define USER_DS		0x2b
 
 /*
  * After the resume entry guest code runs under PTRACE_CONT, and its system
@@ -180,13 +181,16 @@ void skas_batch_resume_disable(void)
 /*
  * Can the queued batch ride on the guest's own resume?  The stub's resume
  * entry runs it and then restores the guest registers itself, so the
- * guest must be in 64-bit code and not single-stepping (popfq would trap
- * inside the stub).
+ * guest must be in 64-bit code on the usual stack segment (the stub's
+ * jump loads neither; a stack segment a sigreturn made bad must fault
+ * at the guest's %rip, not in the stub) and not single-stepping (popfq
+ * would trap inside the stub).
  */
 int skas_batch_can_resume(struct mm_id *mm, const unsigned long *guest)
 {
 	return resume_entry_usable && !mm->fast && mm->queued && !mm->failed &&
-	       guest[HOST_CS] == USER64_CS && !(guest[HOST_EFLAGS] & X86_EFLAGS_TF);
+	       guest[HOST_CS] == USER64_CS && guest[HOST_SS] == USER_DS &&
+	       !(guest[HOST_EFLAGS] & X86_EFLAGS_TF);
 }
 
 /*

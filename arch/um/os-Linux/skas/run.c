@@ -225,6 +225,22 @@ static void guest_sync_host(struct mm_id *mm)
 }
 
 /*
+ * Guest code may load a null selector of RPL 1 to 3 (mov $1, %gs), and
+ * the host shows it as it is, but its PTRACE_SETREGS takes only RPL 0 or
+ * 3.  All four are the same null selector, and x86 turns them into 0 on
+ * many a return to user mode anyway (IRET).
+ */
+void skas_null_selectors(unsigned long *gp)
+{
+	static const int seg[] = { HOST_DS, HOST_ES, HOST_FS, HOST_GS };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(seg) / sizeof(seg[0]); i++)
+		if (gp[seg[i]] <= 3)
+			gp[seg[i]] = 0;
+}
+
+/*
  * Start the guest again; returns 1 when it goes through the stub's resume
  * entry (RESUMING), 0 when straight to guest code.  If the address space
  * changed, the batch rides along: the resume entry runs it and continues
@@ -248,6 +264,7 @@ static int guest_enter(struct mm_id *mm, struct uml_pt_regs *regs)
 	 * entry's registers are copied from these.
 	 */
 	PT_SYSCALL_NR(regs->gp) = -1;
+	skas_null_selectors(regs->gp);
 	skas_cpu_follow(mm);
 	if (!singlestepping() && skas_batch_can_resume(mm, regs->gp)) {
 		skas_batch_prepare_resume(mm, regs->gp, run.entry);

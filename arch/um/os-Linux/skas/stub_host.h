@@ -23,5 +23,7 @@ void skas_batch_resumed(struct mm_id *mm);
 
 /* run.c: may a message a guest can cause be printed now? */
 int skas_report_allowed(void);
+/* run.c: null selectors as the host's PTRACE_SETREGS takes them */
+void skas_null_selectors(unsigned long *gp);
 
 #endif

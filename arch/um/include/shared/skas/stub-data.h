@@ -205,6 +205,7 @@ struct stub_data {
  *   SIGSEGV for a fault, SIGALRM to
  *   be preempted, ...
  *   handler: signo, frame, info, fs/gs
+ *   bases and selectors
  *   k_seq++ (and wake, if k_sleeping)  ---->  sees k_seq move; handles it,
  *   a fault: wake the trusted thread,         puts the registers to resume
  *   which spins for the request               with into the frame; then
@@ -230,6 +231,8 @@ struct stub_handoff {
 	unsigned int set_bases;
 	unsigned int fsgsbase;		/* the CPU has rd/wr{fs,gs}base */
 	unsigned int spin;		/* iterations to spin before sleeping */
+	unsigned short fs_sel;		/* its fs and gs selectors, likewise: */
+	unsigned short gs_sel;		/* per guest thread, as on x86 */
 };
 
 /*
