@@ -475,6 +475,52 @@ static void probe_fast(void)
 	probe_note("fast: no ptrace stop per syscall or fault\n");
 }
 
+/*
+ * The host's [vsyscall] page, from our own maps: the host gives every
+ * 64-bit process the same one, so the backing processes have it as we do.
+ * Its line starts with its address; any other line is skipped whole, even
+ * one longer than the buffer.
+ */
+static int host_vsyscall_prot = -1;
+
+static void probe_vsyscall(void)
+{
+	static const char key[] = "ffffffffff600000-ffffffffff601000 ";
+	FILE *maps = fopen("/proc/self/maps", "re");
+	char line[256], *perms;
+	int at_start = 1;
+
+	probe_begin("the host's vsyscall page");
+	if (!maps) {
+		probe_note("unknown (/proc/self/maps: %s); guests see none\n",
+			   strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), maps)) {
+		int start = at_start;
+
+		at_start = strchr(line, '\n') != NULL;
+		if (!start || strncmp(line, key, sizeof(key) - 1))
+			continue;
+		perms = line + sizeof(key) - 1;
+		host_vsyscall_prot = (perms[0] == 'r' ? SKAS_PROT_READ : 0) |
+				     (perms[2] == 'x' ? SKAS_PROT_EXEC : 0);
+		break;
+	}
+	fclose(maps);
+	if (host_vsyscall_prot < 0) {
+		probe_note("none: calls there fault, as in guests\n");
+		return;
+	}
+	probe_note("%s: guests list it so in /proc/PID/maps, and their calls there reach this kernel\n",
+		   host_vsyscall_prot & SKAS_PROT_READ ? "r-x" : "--x");
+}
+
+int skas_host_vsyscall_prot(void)
+{
+	return host_vsyscall_prot;
+}
+
 void __init os_early_checks(void)
 {
 	report_core_limit();
@@ -485,6 +531,7 @@ void __init os_early_checks(void)
 	probe_registers();
 	probe_stub();
 	probe_fast();
+	probe_vsyscall();
 }
 
 /* ------------------------------------------------- other early set-up */

@@ -29,7 +29,7 @@ guest_run() {	# guest_run KERNEL [PREFIX...]
 		case $line in
 		BENCH-BOOTED*) awk -v a="$t0" -v b="$EPOCHREALTIME" \
 				'BEGIN { printf "BENCH boot_to_init %.3f\n", (b - a) * 1e6 }' ;;
-		BENCH\ *|BENCHC\ *) echo "$line" ;;
+		BENCH\ *|BENCHC\ *|BENCH-FAILED*) echo "$line" ;;
 		esac
 	done
 }
@@ -75,15 +75,18 @@ done
 if [[ ${BENCH_TINYCONFIG:-1} == 1 ]]; then
 	ksrc=$top/build/src
 	tiny="make -s O=/mnt/tiny ARCH=x86_64 tinyconfig >/dev/null && make -s -j1 O=/mnt/tiny ARCH=x86_64 vmlinux"
+	# gcc's temporary files go to the tmpfs too: the host's /tmp is read-only here
 	cat > "$work/run.sh" <<GUEST
 mkdir -p /hostro && mount -r -t hostfs -o / none /hostro &&
-	mount -t tmpfs -o size=400m none /hostro/mnt &&
-	./bench --time tinyconfig_vmlinux chroot /hostro /bin/sh -c "cd $ksrc && $tiny"
+	mount -t tmpfs -o size=400m none /hostro/mnt && mkdir -p /hostro/mnt/tmp &&
+	./bench --time tinyconfig_vmlinux chroot /hostro /bin/sh -c "export TMPDIR=/mnt/tmp && cd $ksrc && $tiny" ||
+	echo "BENCH-FAILED tinyconfig_vmlinux: exit \$?"
 GUEST
 	for k in fast ptrace host; do
 		say "tinyconfig vmlinux: $k"
 		case $k in
-		fast|ptrace) kargs=(skas0.mode=$k); gmem=1536M gtimeout=1200 guest_run "$ours"; kargs=() ;;
+		fast|ptrace) kargs=(skas0.mode=$k); gmem=1536M gtimeout=1200 guest_run "$ours" |
+				tee >(grep BENCH-FAILED >&2); kargs=() ;;
 		host)	hobj=$(mktemp -d /dev/shm/skas0-tiny-XXXXXX)
 			taskset -c 0 "$work/bench" --time tinyconfig_vmlinux sh -c \
 				"cd $ksrc && ${tiny//\/mnt\/tiny/$hobj/tiny}"

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -186,11 +187,72 @@ static void test_stack_growth(void)
 	      "stack grows to 16 MB: status 0x%x", status);
 }
 
+/*
+ * The host's vsyscall page is in every guest process, as on x86-64 Linux:
+ * so /proc/self/maps lists it, last, as "[vsyscall]", with what it does
+ * here: 'x' if a call into it returns, 'r' if a read of it does, and no
+ * line at all when neither does (a host booted with vsyscall=none).  The
+ * maps had no such line (selftests proc/proc-empty-vm, proc-pid-vm).
+ */
+#define VSYSCALL_ADDR	0xffffffffff600000UL
+
+static int vsyscall_child_works(int do_call)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);
+		if (do_call) {
+			unsigned long rax = VSYSCALL_ADDR;	/* gettimeofday */
+
+			__asm__ volatile("call *%0" : "+a"(rax)
+					 : "D"(0), "S"(0) : "rcx", "r11", "memory");
+		} else {
+			(void)*(volatile char *)VSYSCALL_ADDR;
+		}
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void test_vsyscall_listed(void)
+{
+	char line[512] = "", found[512] = "";
+	int callable = vsyscall_child_works(1);
+	int readable = vsyscall_child_works(0);
+	FILE *maps = fopen("/proc/self/maps", "r");
+	int last_is_it = 0;
+
+	while (maps && fgets(line, sizeof(line), maps)) {
+		last_is_it = !strncmp(line, "ffffffffff600000-ffffffffff601000 ", 34);
+		if (last_is_it)
+			strcpy(found, line);
+	}
+	if (maps)
+		fclose(maps);
+	found[strcspn(found, "\n")] = 0;
+	if (!callable && !readable) {
+		check(!found[0], "no vsyscall page (calls fault) and none in /proc/self/maps (%s)",
+		      found[0] ? found : "none");
+		return;
+	}
+	check(found[0] && last_is_it && strstr(found, "[vsyscall]") &&
+	      (found[34] == 'r') == (readable == 1) && found[36] == 'x' &&
+	      (callable == 1),
+	      "/proc/self/maps lists the vsyscall page last as what it does (call %s, read %s): \"%s\"",
+	      callable == 1 ? "returns" : "faults", readable == 1 ? "works" : "faults",
+	      found[0] ? found : "no line");
+}
+
 int main(void)
 {
 	test_faults();
 	test_file_mapping();
 	test_stack_growth();
 	test_big_mapping();
+	test_vsyscall_listed();
 	return check_summary("memory");
 }

@@ -128,13 +128,14 @@ void handle_vsyscall(struct uml_pt_regs *r, int nr)
 }
 
 /*
- * int $0x80, sysenter, or syscall from 32-bit code.  This kernel, like
- * x86-64 Linux built without IA32 emulation, runs no 32-bit system calls:
- * the task gets SIGSEGV (SI_KERNEL), as a #GP gives it there for int $0x80
- * and sysenter.  After int $0x80 the saved %rip points at the instruction,
- * as after a #GP.  sysenter and a 32-bit syscall come back at a landing
- * pad in the host's own vDSO (an address above 4 GiB in 32-bit code),
- * which would tell the guest where the host put it: their %rip is 0.
+ * sysenter, or syscall from 32-bit code (int $0x80 has its gate, below).
+ * This kernel, like x86-64 Linux built without IA32 emulation, has no
+ * 32-bit vDSO for them to return through: the task gets SIGSEGV
+ * (SI_KERNEL), as a #GP gives it there for sysenter.  Both come back at
+ * a landing pad in the host's own vDSO (an address above 4 GiB in 32-bit
+ * code), which would tell the guest where the host put it: their %rip
+ * is 0.  Were an int $0x80 ever refused, its saved %rip would point at
+ * the instruction, as after a #GP.
  */
 void skas_refuse_32bit_syscall(struct uml_pt_regs *r)
 {

@@ -110,5 +110,12 @@ extern int skas_tick_in_guest(void);
 
 /* host probes */
 extern char *skas_probe_uml_dir(const char *configured);
+/*
+ * The host's [vsyscall] page, which every backing process has: what it
+ * lets guest code do (SKAS_PROT_*), -1 if the host has none (gate.c)
+ */
+#define SKAS_PROT_READ	1
+#define SKAS_PROT_EXEC	4
+extern int skas_host_vsyscall_prot(void);
 
 #endif
