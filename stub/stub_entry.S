@@ -83,7 +83,18 @@ stub_wipe_and_trap:
 	.globl	stub_resume_guest
 stub_resume_guest:
 	wipe_stub_stack
-	leaq	RR(EFLAGS), %rsp
+	/*
+	 * Segment bases at or above the host's TASK_SIZE_MAX, which guest
+	 * code may set with wrgsbase but PTRACE_SETREGS refuses: the kernel
+	 * asks for them here (only where the CPU has the instructions).
+	 */
+	cmpl	$0, (stub_page_start + STUB_PAGE_BYTES + STUB_D_RESUME_BASES)(%rip)
+	je	4f
+	movq	RR(FS_BASE), %rax
+	wrfsbase %rax
+	movq	RR(GS_BASE), %rax
+	wrgsbase %rax
+4:	leaq	RR(EFLAGS), %rsp
 	popfq
 	movq	RR(R14), %r14
 	movq	RR(R13), %r13

@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <errno.h>
 #include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <unistd.h>
 #include <asm/prctl.h>
 #include <sys/syscall.h>
@@ -67,6 +69,50 @@ static void *gs_other(void *arg)
 	return arg;
 }
 
+/*
+ * wrgsbase takes any canonical base, also one above user space, which the
+ * host's PTRACE_SETREGS refuses: ptrace mode killed such a thread when it
+ * was switched back in (x86/fsgsbase_64).  The base must survive switches.
+ */
+static sigjmp_buf no_fsgsbase;
+
+static void on_sigill(int sig)
+{
+	siglongjmp(no_fsgsbase, 1);
+}
+
+static void test_big_gs_base(void)
+{
+	const unsigned long big = 0xffff800000001000UL;
+	unsigned long base = 0, kept = 0;
+	pthread_t t;
+	int i;
+
+	signal(SIGILL, on_sigill);
+	if (sigsetjmp(no_fsgsbase, 1)) {
+		signal(SIGILL, SIG_DFL);
+		check(1, "no wrgsbase here (SIGILL): a gs base above user space cannot be set");
+		return;
+	}
+	__asm__ volatile("wrgsbase %0" :: "r"(big));
+	signal(SIGILL, SIG_DFL);
+	gs_stop = 0;
+	pthread_create(&t, NULL, gs_other, NULL);
+	for (i = 0; i < 10; i++) {
+		gs_turn = 1;
+		while (gs_turn)
+			sched_yield();
+		__asm__ volatile("rdgsbase %0" : "=r"(base));
+		kept += base == big;
+	}
+	gs_stop = 1;
+	pthread_join(t, NULL);
+	__asm__ volatile("wrgsbase %0" :: "r"(0UL));
+	check(kept == 10,
+	      "a gs base above user space (wrgsbase %#lx) survives 10 switches (%lu kept, last %#lx)",
+	      big, kept, base);
+}
+
 static void test_selectors(void)
 {
 	unsigned short ss, sel = 0, kept = 0, seen = 0;
@@ -112,6 +158,7 @@ static void test_selectors(void)
 	check(i == -1 && errno == EPERM,
 	      "ARCH_SET_GS to a kernel address is refused with EPERM (returned %d, %m), the process goes on", i);
 	syscall(SYS_arch_prctl, ARCH_SET_GS, 0UL);
+	test_big_gs_base();
 }
 
 int main(void)

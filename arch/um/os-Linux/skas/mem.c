@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ptrace.h>
 #include <as-layout.h>
 #include <mm_id.h>
@@ -154,6 +155,7 @@ int syscall_stub_flush(struct mm_id *mm)
 _Static_assert(HOST_R15 == STUB_RR_R15 && HOST_AX == STUB_RR_RAX &&
 	      HOST_DI == STUB_RR_RDI && HOST_IP == STUB_RR_RIP &&
 	      HOST_EFLAGS == STUB_RR_EFLAGS && HOST_SP == STUB_RR_RSP &&
+	      HOST_FS_BASE == STUB_RR_FS_BASE && HOST_GS_BASE == STUB_RR_GS_BASE &&
 	      MAX_REG_NR >= STUB_RESUME_REGS, "stub resume register layout");
 
 #define X86_EFLAGS_TF	0x100
@@ -179,16 +181,40 @@ void skas_batch_resume_disable(void)
 }
 
 /*
+ * A segment base the host's PTRACE_SETREGS refuses: at or above its
+ * TASK_SIZE_MAX.  Guest code can set one (wrgsbase runs on the host
+ * CPU); only the stub's resume entry can give it back (wrgsbase again).
+ */
+#define HOST_TASK_SIZE_MAX	((1UL << 47) - 4096)
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE		(1 << 1)
+#endif
+
+static int bases_need_stub(const unsigned long *guest)
+{
+	static int fsgsbase = -1;
+
+	if (guest[HOST_FS_BASE] < HOST_TASK_SIZE_MAX &&
+	    guest[HOST_GS_BASE] < HOST_TASK_SIZE_MAX)
+		return 0;
+	if (fsgsbase < 0)
+		fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
+	return fsgsbase;
+}
+
+/*
  * Can the queued batch ride on the guest's own resume?  The stub's resume
  * entry runs it and then restores the guest registers itself, so the
  * guest must be in 64-bit code on the usual stack segment (the stub's
  * jump loads neither; a stack segment a sigreturn made bad must fault
  * at the guest's %rip, not in the stub) and not single-stepping (popfq
- * would trap inside the stub).
+ * would trap inside the stub).  It also takes the guest back with bases
+ * the host will not set, with or without a batch.
  */
 int skas_batch_can_resume(struct mm_id *mm, const unsigned long *guest)
 {
-	return resume_entry_usable && !mm->fast && mm->queued && !mm->failed &&
+	return resume_entry_usable && !mm->fast && !mm->failed &&
+	       (mm->queued || bases_need_stub(guest)) &&
 	       guest[HOST_CS] == USER64_CS && guest[HOST_SS] == USER_DS &&
 	       !(guest[HOST_EFLAGS] & X86_EFLAGS_TF);
 }
@@ -196,7 +222,8 @@ int skas_batch_can_resume(struct mm_id *mm, const unsigned long *guest)
 /*
  * Hand the queued batch to the stub's resume entry: entry gets the
  * registers to start it with, stub_data the guest's to end with.  The
- * guest's segment bases stay as they are: the stub does not use them.
+ * guest's segment bases stay as they are (the stub does not use them),
+ * but for those PTRACE_SETREGS refuses, which the stub loads itself.
  */
 void skas_batch_prepare_resume(struct mm_id *mm, const unsigned long *guest,
 			       unsigned long *entry)
@@ -206,12 +233,17 @@ void skas_batch_prepare_resume(struct mm_id *mm, const unsigned long *guest,
 	d->batch_len = mm->queued;
 	d->batch_done = 0;
 	d->batch_err = -EIO;	/* stays if the stub never reports */
-	skas_stats.batches++;
-	skas_stats.batch_entries += mm->queued;
+	if (mm->queued) {
+		skas_stats.batches++;
+		skas_stats.batch_entries += mm->queued;
+	}
 	memcpy(d->resume_regs, guest, sizeof(d->resume_regs));
 	mm->resume_queued = mm->queued;
+	d->resume_bases = bases_need_stub(guest);
 
 	memcpy(entry, guest, MAX_REG_NR * sizeof(long));
+	if (d->resume_bases)
+		entry[HOST_FS_BASE] = entry[HOST_GS_BASE] = 0;
 	entry[HOST_IP] = STUB_CODE + STUB_ENTRY_RESUME;
 	entry[HOST_SP] = STUB_DATA + STUB_STACK_PAGE + STUB_PAGE_BYTES - sizeof(long);
 	entry[HOST_DI] = STUB_DATA;

@@ -85,6 +85,8 @@
 #define STUB_RR_RIP	16
 #define STUB_RR_EFLAGS	18
 #define STUB_RR_RSP	19
+#define STUB_RR_FS_BASE	21
+#define STUB_RR_GS_BASE	22
 
 /* The only descriptor a backing process holds: the physical-memory file. */
 #define STUB_PHYSMEM_FD		3
@@ -112,6 +114,7 @@
 #define STUB_D_BATCH_LEN	0	/* u32 */
 #define STUB_D_BATCH_DONE	4	/* u32 */
 #define STUB_D_BATCH_ERR	8	/* long */
+#define STUB_D_RESUME_BASES	40	/* u32: resume entry loads fs/gs base */
 #define STUB_HEADER_BYTES	(STUB_RESUME_OFFSET + 8 * STUB_RESUME_REGS + 40)
 #define STUB_ENTRY_BYTES	32
 #define STUB_E_OP		0	/* u32 */
@@ -176,8 +179,14 @@ struct stub_data {
 	long batch_err;
 	/* Written by the stub's SIGSEGV handler. */
 	struct stub_fault fault;
+	/*
+	 * Written by the kernel: the resume entry loads the fs and gs bases
+	 * of resume_regs itself (wrfsbase, wrgsbase), for bases the host's
+	 * PTRACE_SETREGS refuses.
+	 */
+	unsigned int resume_bases;
 	unsigned char header_pad[STUB_RESUME_OFFSET - 16 -
-				 sizeof(struct stub_fault)];
+				 sizeof(struct stub_fault) - 4];
 	/*
 	 * Written by the kernel before it starts the resume entry: where the
 	 * stub goes once the batch has run, with every register as here.
@@ -284,6 +293,7 @@ _Static_assert(sizeof(struct stub_batch_entry) == STUB_ENTRY_BYTES &&
 	       "stub batch entry layout");
 _Static_assert(__builtin_offsetof(struct stub_data, batch_done) == STUB_D_BATCH_DONE &&
 	       __builtin_offsetof(struct stub_data, batch_err) == STUB_D_BATCH_ERR &&
+	       __builtin_offsetof(struct stub_data, resume_bases) == STUB_D_RESUME_BASES &&
 	       __builtin_offsetof(struct stub_data, resume_regs) == STUB_RESUME_OFFSET &&
 	       __builtin_offsetof(struct stub_data, batch) == STUB_HEADER_BYTES,
 	       "stub data layout");
