@@ -134,16 +134,12 @@ void handle_vsyscall(struct uml_pt_regs *r, int nr)
  * (SI_KERNEL), as a #GP gives it there for sysenter.  Both come back at
  * a landing pad in the host's own vDSO (an address above 4 GiB in 32-bit
  * code), which would tell the guest where the host put it: their %rip
- * is 0.  Were an int $0x80 ever refused, its saved %rip would point at
- * the instruction, as after a #GP.
+ * is 0.
  */
 void skas_refuse_32bit_syscall(struct uml_pt_regs *r)
 {
-	unsigned long ip = UPT_IP(r);
-	bool landing_pad = UPT_CS(r) == USER32_CS && (ip >> 32);
-
 	UPT_SYSCALL_NR(r) = -1;
-	UPT_IP(r) = !landing_pad && insn_before(r) == INSN_INT80 ? ip - 2 : 0;
+	UPT_IP(r) = 0;
 	force_sig(SIGSEGV);
 }
 

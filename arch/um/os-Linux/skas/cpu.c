@@ -27,6 +27,8 @@
 #include <init.h>
 #include <mm_id.h>
 #include <skas.h>
+#include <sys/auxv.h>
+#include "stub_host.h"
 
 #define CPU_RECHECK_NS	250000000ULL
 
@@ -156,3 +158,17 @@ __uml_setup("skas0.pin=", pin_setup, "skas0.pin=0|1\n"
 	    "    1 (default): keep the kernel and the guest process it runs on\n"
 	    "    one host CPU, following the host scheduler.  0: leave CPU\n"
 	    "    placement to the host.\n\n");
+
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE		(1 << 1)
+#endif
+
+/* Does the host let user code run rd/wr{fs,gs}base? */
+int skas_cpu_has_fsgsbase(void)
+{
+	static int known = -1;
+
+	if (known < 0)
+		known = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
+	return known;
+}

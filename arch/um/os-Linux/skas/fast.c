@@ -36,7 +36,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/auxv.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -55,9 +54,6 @@
 #define UC_SIGCONTEXT_SS_	0x2	/* <asm/ucontext.h>, not in libc */
 #define UC_STRICT_RESTORE_SS_	0x4
 
-#ifndef HWCAP2_FSGSBASE
-#define HWCAP2_FSGSBASE		(1 << 1)
-#endif
 
 /*
  * Pauses before sleeping: enough for a hand-off between two CPUs (a pause
@@ -352,8 +348,6 @@ static void regs_to_frame(const struct uml_pt_regs *regs,
 
 /* ------------------------------------------------------------- set-up */
 
-static int fsgsbase;
-
 /* Before a fast-mode stub starts: its hand-off page and request page. */
 void skas_fast_prepare(void *data)
 {
@@ -361,9 +355,8 @@ void skas_fast_prepare(void *data)
 	struct stub_request *rq = (void *)((char *)data + STUB_REQUEST_PAGE);
 	int i;
 
-	fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
 	memset(h, 0, sizeof(*h));
-	h->fsgsbase = fsgsbase;
+	h->fsgsbase = skas_cpu_has_fsgsbase();
 	h->spin = SPIN_GUEST;
 	for (i = 0; i < 256; i++)
 		rq->bytes[i] = i;

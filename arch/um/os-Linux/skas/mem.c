@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/ptrace.h>
 #include <as-layout.h>
 #include <mm_id.h>
@@ -186,20 +185,13 @@ void skas_batch_resume_disable(void)
  * CPU); only the stub's resume entry can give it back (wrgsbase again).
  */
 #define HOST_TASK_SIZE_MAX	((1UL << 47) - 4096)
-#ifndef HWCAP2_FSGSBASE
-#define HWCAP2_FSGSBASE		(1 << 1)
-#endif
 
 static int bases_need_stub(const unsigned long *guest)
 {
-	static int fsgsbase = -1;
-
 	if (guest[HOST_FS_BASE] < HOST_TASK_SIZE_MAX &&
 	    guest[HOST_GS_BASE] < HOST_TASK_SIZE_MAX)
 		return 0;
-	if (fsgsbase < 0)
-		fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
-	return fsgsbase;
+	return skas_cpu_has_fsgsbase();
 }
 
 /*

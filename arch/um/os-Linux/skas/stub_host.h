@@ -23,6 +23,8 @@ void skas_batch_resumed(struct mm_id *mm);
 
 /* run.c: may a message a guest can cause be printed now? */
 int skas_report_allowed(void);
+/* cpu.c: does the host let user code run rd/wr{fs,gs}base? */
+int skas_cpu_has_fsgsbase(void);
 /* run.c: null selectors as the host's PTRACE_SETREGS takes them */
 void skas_null_selectors(unsigned long *gp);
 
