@@ -169,8 +169,10 @@ _Static_assert(HOST_R15 == STUB_RR_R15 && HOST_AX == STUB_RR_RAX &&
  * on the kernel itself (a container's) is stacked on every backing process
  * too, and where it refuses a call (EPERM) that wins over the stub's
  * SECCOMP_RET_TRACE: the guest would get the host's refusal instead of its
- * own kernel.  So under a host filter the resume entry is not used, and
- * every guest syscall stops under PTRACE_SYSEMU, before any filter.
+ * own kernel.  So under a host filter no batch rides on the resume entry,
+ * and every guest syscall stops under PTRACE_SYSEMU, before any filter;
+ * the entry only loads segment bases there, with no batch and itself
+ * under PTRACE_SYSEMU.
  */
 static int resume_entry_usable = 1;
 
@@ -205,7 +207,9 @@ static int bases_need_stub(const unsigned long *guest)
  */
 int skas_batch_can_resume(struct mm_id *mm, const unsigned long *guest)
 {
-	return resume_entry_usable && !mm->fast && !mm->failed &&
+	if (mm->queued && !resume_entry_usable)
+		return 0;
+	return !mm->fast && !mm->failed &&
 	       (mm->queued || bases_need_stub(guest)) &&
 	       guest[HOST_CS] == USER64_CS && guest[HOST_SS] == USER_DS &&
 	       !(guest[HOST_EFLAGS] & X86_EFLAGS_TF);

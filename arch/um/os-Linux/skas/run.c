@@ -8,13 +8,15 @@
  *                     guest_enter()
  *   IN KERNEL -------------------------------> GUEST      PTRACE_SYSEMU at the
  *       ^  \                                     |        guest's registers
- *       |   \  a batch is queued, 64-bit code,   |
- *       |    \ not single-stepping               | any stop: a syscall, a
- *       |     v                                  | fault, a host signal
+ *       |   \  a batch is queued (or a segment   |
+ *       |    \ base above the host's limit),     | any stop: a syscall, a
+ *       |     \ 64-bit code, not single-stepping | fault, a host signal
+ *       |      v                                 |
  *       |   RESUMING  PTRACE_CONT at the stub's  |
  *       |      |      resume entry: batch, then  |
  *       |      |      guest code, seccomp turns  |
  *       |      |      its syscalls into stops    |
+ *       |      |      (no batch: PTRACE_SYSEMU)  |
  *       |      v                                 |
  *       |   first stop: still the stub? -------- | -> host signal: let it go on
  *       |      |   (%r15 holds the secret and    |    its trap: the batch failed,
@@ -241,6 +243,17 @@ void skas_null_selectors(unsigned long *gp)
 }
 
 /*
+ * How the resume entry runs: with a batch under PTRACE_CONT (the batch's
+ * own syscalls must run; the stub's seccomp filter stops guest ones), and
+ * without one, only to load segment bases, under PTRACE_SYSEMU like any
+ * guest code, so that no host filter sees a guest syscall.
+ */
+static int resume_op(struct mm_id *mm)
+{
+	return mm->resume_queued ? PTRACE_CONT : PTRACE_SYSEMU;
+}
+
+/*
  * Start the guest again; returns 1 when it goes through the stub's resume
  * entry (RESUMING), 0 when straight to guest code.  If the address space
  * changed, the batch rides along: the resume entry runs it and continues
@@ -266,12 +279,16 @@ static int guest_enter(struct mm_id *mm, struct uml_pt_regs *regs)
 	PT_SYSCALL_NR(regs->gp) = -1;
 	skas_null_selectors(regs->gp);
 	skas_cpu_follow(mm);
+	/*
+	 * A batch that cannot ride runs first; bases PTRACE_SETREGS refuses
+	 * may still need the resume entry after it.
+	 */
+	if (singlestepping() || !skas_batch_can_resume(mm, regs->gp))
+		guest_sync_host(mm);
 	if (!singlestepping() && skas_batch_can_resume(mm, regs->gp)) {
 		skas_batch_prepare_resume(mm, regs->gp, run.entry);
 		start = run.entry;
 		resuming = 1;
-	} else {
-		guest_sync_host(mm);
 	}
 	if (ptrace(PTRACE_SETREGS, mm->pid, 0, start))
 		guest_cannot_continue(mm, "PTRACE_SETREGS", -errno);
@@ -280,7 +297,7 @@ static int guest_enter(struct mm_id *mm, struct uml_pt_regs *regs)
 		guest_cannot_continue(mm, "restoring FP registers", err);
 
 	if (resuming)
-		op = PTRACE_CONT;
+		op = resume_op(mm);
 	else
 		op = singlestepping() ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU;
 	if (ptrace(op, mm->pid, 0, 0))
@@ -368,7 +385,7 @@ static int resume_stop(struct mm_id *mm, struct uml_pt_regs *regs, int *sig,
 				       mm->pid, *sig, r[HOST_IP]);
 			guest_lost(mm);
 		}
-		if (ptrace(PTRACE_CONT, mm->pid, 0, 0))
+		if (ptrace(resume_op(mm), mm->pid, 0, 0))
 			guest_cannot_continue(mm, "running the stub's batch", -errno);
 		*sig = guest_wait_stop(mm, status);
 	}
