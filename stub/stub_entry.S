@@ -34,6 +34,8 @@ stub_page_start:
 	jmp	stub_wipe_and_trap
 	.org	STUB_ENTRY_SEGV
 	jmp	stub_segv_handler
+	.org	STUB_ENTRY_FAST_BASES
+	jmp	stub_fast_enter_bases
 	.org	STUB_ENTRY_INIT
 	jmp	stub_init
 	/* run the batch, then on to guest code; a failure goes back instead */
@@ -118,6 +120,23 @@ stub_resume_guest:
 	.endif
 	.org	STUB_RESUME_JUMP
 	jmpq	*RR(RIP)
+
+#define HO(n)	(stub_page_start + STUB_PAGE_BYTES + STUB_HO_##n)(%rip)
+
+/*
+ * Fast mode, the first entry into guest code of a new process whose fs or
+ * gs base PTRACE_SETREGS refuses: the kernel set the other registers (the
+ * selectors too, which go first: loading one sets its base) and left the
+ * bases, %rax and %rip in the hand-off page, which no guest code has
+ * touched yet.  No call, no stack: guest code could do all this itself.
+ */
+stub_fast_enter_bases:
+	movq	HO(FS_BASE), %rax
+	wrfsbase %rax
+	movq	HO(GS_BASE), %rax
+	wrgsbase %rax
+	movq	HO(ENTRY_RAX), %rax
+	jmpq	*HO(ENTRY_RIP)
 
 /*
  * Run the kernel's batch: d->batch[0 .. d->batch_len), each entry an mmap

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <asm/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #define THREADS 8
 #define ROUNDS 20000
@@ -86,7 +87,8 @@ static void test_big_gs_base(void)
 	const unsigned long big = 0xffff800000001000UL;
 	unsigned long base = 0, kept = 0;
 	pthread_t t;
-	int i;
+	pid_t child;
+	int i, status;
 
 	signal(SIGILL, on_sigill);
 	if (sigsetjmp(no_fsgsbase, 1)) {
@@ -107,10 +109,20 @@ static void test_big_gs_base(void)
 	}
 	gs_stop = 1;
 	pthread_join(t, NULL);
-	__asm__ volatile("wrgsbase %0" :: "r"(0UL));
 	check(kept == 10,
 	      "a gs base above user space (wrgsbase %#lx) survives 10 switches (%lu kept, last %#lx)",
 	      big, kept, base);
+	/* and fork copies it, as it copies any register */
+	child = fork();
+	if (child == 0) {
+		__asm__ volatile("rdgsbase %0" : "=r"(base));
+		_exit(base == big ? 0 : 1);
+	}
+	__asm__ volatile("wrgsbase %0" :: "r"(0UL));
+	waitpid(child, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "a child forked with that gs base runs with it (status %#x: 0 is the base, 0x100 another)",
+	      status);
 }
 
 static void test_selectors(void)

@@ -14,6 +14,10 @@
 // other sleeps on its hand-off word.  Each must be killed within seconds
 // (the kernel waits PREEMPT_GRACE_NS, not the 10 s it gives a guest thread
 // the host only starves), and the bystander keep running.
+//
+// And one forges a hand-off of fork() with garbage in the hand-off page's
+// segment fields (bases no thread can hold, selectors of no descriptor):
+// the child it gets must end by a signal, the forger go on and reap it.
 #include "../guest/check.h"
 #include "probe.h"
 #include <signal.h>
@@ -22,6 +26,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include "../../arch/um/include/shared/skas/stub-data.h"
@@ -30,6 +35,7 @@
 #define AUDIT_X86_64	0xc000003eU
 
 static unsigned long stub;
+static char culprit_stack[65536] __attribute__((aligned(16)));
 
 static int fast_mode(void)
 {
@@ -62,7 +68,7 @@ static double seconds(void)
  */
 static unsigned long loops_per_second;
 
-static void spin_loops(unsigned long n)
+static void __attribute__((noinline)) spin_loops(unsigned long n)
 {
 	volatile unsigned long i;
 
@@ -86,6 +92,29 @@ static void calibrate(void)
 	loops_per_second = n / t;
 }
 
+/*
+ * Touch now what we use after the forgery: a forked process gets its
+ * pages on first touch, and its stack pages are copy-on-write, so a first
+ * touch after it would be a real fault, a real hand-off that parks us in
+ * the handler for as long as the forged call takes (we would spin no
+ * more).  The stack pages below us, the caller's code, the spin loop's.
+ */
+static void __attribute__((noinline)) prefault(void (*code)(void))
+{
+	volatile char pad[32768];
+	const volatile char *c = (const volatile char *)code;
+	unsigned long i;
+
+	for (i = 0; i < sizeof(pad); i += 512)
+		pad[i] = 1;
+	for (i = 0; i < 2048; i += 64)
+		(void)c[i];
+	spin_loops(1);
+}
+
+static void __attribute__((noreturn)) forge_and_spin(void);
+static void __attribute__((noreturn)) forge_fork_with_garbage(void);
+
 static void __attribute__((noreturn)) forge_and_spin(void)
 {
 	static const struct timespec nap = { 4, 0 };
@@ -94,8 +123,10 @@ static void __attribute__((noreturn)) forge_and_spin(void)
 	ucontext_t *uc = (ucontext_t *)stack;
 	siginfo_t *si = (siginfo_t *)(stack + 2048);
 	void *fp = (void *)(stack + 4096);	/* 64-byte aligned, on the stack */
+	unsigned long loops = loops_per_second * SPIN_SECONDS;
 	double end = 0;
 
+	prefault(forge_and_spin);
 	memset((void *)stack, 0, STUB_ALTSTACK_BYTES);
 	uc->uc_mcontext.gregs[REG_RAX] = SYS_nanosleep;
 	uc->uc_mcontext.gregs[REG_RDI] = (long)&nap;
@@ -115,8 +146,75 @@ static void __attribute__((noreturn)) forge_and_spin(void)
 	h->info = (unsigned long)si;
 	__atomic_add_fetch(&h->k_seq, 1, __ATOMIC_SEQ_CST);
 
-	spin_loops(loops_per_second * SPIN_SECONDS);
+	spin_loops(loops);
 	_exit(0);
+}
+
+/*
+ * Forge a hand-off of fork() whose fs/gs bases and selectors are garbage
+ * no thread can hold (a base off the canonical range, a selector of no
+ * descriptor), and go on running meanwhile: the kernel forks a child with
+ * them.  The child must end (it cannot run with them) and harm nobody;
+ * this process goes on and reaps it.  Exit status: 0 the child ended by
+ * a signal, 1 it exited (it ran), 2 the kernel never answered, 3 no child.
+ * Or the garbage reaches this process's own thread: the timer may stop it
+ * for real while the kernel still works on the forged fork, and the
+ * kernel then has its stub load the selectors it was told of; its host
+ * process dies, and the kernel, rightly, reports it gone and ends it with
+ * SIGKILL.  It runs as "forgefork", so the isolation script can tell that
+ * report from one the guest only pretended.
+ */
+extern char forged_fork_child[];
+__asm__(".text\n\tsyscall\nforged_fork_child:\n\tmov $60, %eax\n"
+	"\tmov $7, %edi\n\tsyscall\n\thlt\n");
+
+static void __attribute__((noreturn)) forge_fork_with_garbage(void)
+{
+	struct stub_handoff *h = (struct stub_handoff *)(stub + STUB_PAGE_BYTES);
+	unsigned long stack = stub + STUB_PAGE_BYTES + STUB_STACK_PAGE;
+	ucontext_t *uc = (ucontext_t *)stack;
+	siginfo_t *si = (siginfo_t *)(stack + 2048);
+	void *fp = (void *)(stack + 4096);
+	unsigned long waited = 0, patience = 5 * loops_per_second;
+	unsigned int seq;
+	int status;
+	long child;
+
+	prctl(PR_SET_NAME, "forgefork");
+	prefault(forge_fork_with_garbage);
+	memset((void *)stack, 0, STUB_ALTSTACK_BYTES);
+	uc->uc_mcontext.gregs[REG_RAX] = SYS_fork;
+	uc->uc_mcontext.gregs[REG_RIP] = (long)forged_fork_child;
+	uc->uc_mcontext.gregs[REG_RSP] = (long)culprit_stack + sizeof(culprit_stack) - 64;
+	uc->uc_mcontext.gregs[REG_EFL] = 0x202;
+	uc->uc_mcontext.gregs[REG_CSGSFS] = 0x33;
+	uc->uc_mcontext.fpregs = fp;
+	si->si_signo = SIGSYS;
+	si->si_code = 1;
+	si->si_call_addr = forged_fork_child;
+	si->si_syscall = SYS_fork;
+	si->si_arch = AUDIT_X86_64;
+	h->signo = SIGSYS;
+	h->frame = (unsigned long)uc;
+	h->info = (unsigned long)si;
+	h->fs_base = 1UL << 63;
+	h->gs_base = 0x8000000000001000UL;
+	h->fs_sel = 0xfffb;
+	h->gs_sel = 0x47;
+	h->set_bases = 1;
+	/* no system call from here until the answer: it would hand off */
+	seq = __atomic_load_n(&h->g_seq, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&h->k_seq, 1, __ATOMIC_SEQ_CST);
+
+	while (__atomic_load_n(&h->g_seq, __ATOMIC_SEQ_CST) == seq)
+		if (++waited > patience)
+			_exit(2);
+	child = uc->uc_mcontext.gregs[REG_RAX];
+	if (child <= 0 || waitpid(child, &status, __WALL) != child) {
+		printf("forged fork: the kernel answered %ld (%m)\n", child);
+		_exit(3);
+	}
+	_exit(WIFSIGNALED(status) ? 0 : 1);
 }
 
 /* The stub's fast-mode restorer: mov $15, %eax; syscall; hlt. */
@@ -134,7 +232,6 @@ static unsigned long find_restorer(void)
 }
 
 static unsigned long restorer;
-static char culprit_stack[65536] __attribute__((aligned(16)));
 
 /* Sleep on g_seq through the restorer's syscall; nothing wakes it. */
 static void __attribute__((noreturn)) sleep_on_handoff(void)
@@ -234,6 +331,20 @@ int main(void)
 	      "a process that forged a hand-off and kept running was killed (SIGKILL) by the watchdog (status 0x%x after %.1f s)",
 	      status, seconds() - t0);
 	check(*count > before, "a bystander guest process kept running meanwhile (%lu increments)",
+	      *count - before);
+
+	t0 = seconds();
+	culprit = fork();
+	if (culprit == 0)
+		forge_fork_with_garbage();
+	ended = wait_bounded(culprit, &status, 20);
+	check(ended && ((WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
+			(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)),
+	      "a forged fork with garbage fs/gs bases and selectors: the child ended by a signal and the forger reaped it, or the forger's own thread got the garbage and it was killed (status 0x%x after %.1f s; 0x0 or 0x9)",
+	      status, seconds() - t0);
+	before = *count;
+	usleep(200000);
+	check(*count > before, "the bystander still runs (%lu increments in 0.2 s)",
 	      *count - before);
 
 	restorer = find_restorer();

@@ -121,7 +121,11 @@ static unsigned long on_signal_stack(struct mm_id *mm, unsigned long addr,
 static bool fast_process_gone(struct mm_id *mm)
 {
 	int status;
-	pid_t n = waitpid(mm->pid, &status, WNOHANG | __WALL);
+	pid_t n;
+
+	if (mm->pid <= 1)
+		return true;	/* forgotten: waitpid(0) would reap any child */
+	n = waitpid(mm->pid, &status, WNOHANG | __WALL);
 
 	if (n != mm->pid && !(n < 0 && errno == ECHILD))
 		return false;
@@ -414,11 +418,29 @@ static void fast_release(struct mm_id *mm)
 		futex(&h->g_seq, FUTEX_WAKE, 1, NULL);
 }
 
-/* The first entry, from the post-exec ptrace stop: registers, detach. */
+/*
+ * The first entry, from the post-exec ptrace stop: registers, detach.  A
+ * segment base PTRACE_SETREGS refuses (a fork's child inherits what its
+ * parent set with wrgsbase) goes through STUB_ENTRY_FAST_BASES, which
+ * loads it and then %rax and %rip from the hand-off page.
+ */
 static int fast_enter_attached(struct mm_id *mm, struct uml_pt_regs *regs)
 {
+	struct stub_handoff *h = handoff(mm);
+	unsigned long entry[MAX_REG_NR], *start = regs->gp;
+
 	skas_null_selectors(regs->gp);
-	if (ptrace(PTRACE_SETREGS, mm->pid, 0, regs->gp) ||
+	if (skas_bases_need_stub(regs->gp)) {
+		memcpy(entry, regs->gp, sizeof(entry));
+		h->fs_base = GP(FS_BASE);
+		h->gs_base = GP(GS_BASE);
+		h->entry_rax = GP(AX);
+		h->entry_rip = GP(IP);
+		entry[HOST_FS_BASE] = entry[HOST_GS_BASE] = 0;
+		entry[HOST_IP] = STUB_CODE + STUB_ENTRY_FAST_BASES;
+		start = entry;
+	}
+	if (ptrace(PTRACE_SETREGS, mm->pid, 0, start) ||
 	    put_fp_registers(mm->pid, regs->fp))
 		return -errno;
 	mm->k_seen = __atomic_load_n(&handoff(mm)->k_seq, __ATOMIC_SEQ_CST);

@@ -94,7 +94,8 @@ static int batch_run_trusted(struct mm_id *mm)
 			       mm->pid);
 		skas_stub_kill(mm);
 		err = -ESRCH;
-	} else if (err && err != -ENOMEM && done < (unsigned int)mm->queued) {
+	} else if (err && err != -ENOMEM && err != -ESRCH &&
+		   done < (unsigned int)mm->queued) {
 		batch_report_failure(mm, batch_entries(mm) + done, done, err);
 	}
 	mm->queued = 0;
@@ -107,6 +108,10 @@ static int batch_run(struct mm_id *mm)
 	struct stub_data *d = batch_page(mm);
 	int err;
 
+	if (mm->pid <= 1) {
+		mm->queued = 0;
+		return -ESRCH;	/* its process is gone already */
+	}
 	if (mm->fast)
 		return batch_run_trusted(mm);
 
@@ -188,7 +193,7 @@ void skas_batch_resume_disable(void)
  */
 #define HOST_TASK_SIZE_MAX	((1UL << 47) - 4096)
 
-static int bases_need_stub(const unsigned long *guest)
+int skas_bases_need_stub(const unsigned long *guest)
 {
 	if (guest[HOST_FS_BASE] < HOST_TASK_SIZE_MAX &&
 	    guest[HOST_GS_BASE] < HOST_TASK_SIZE_MAX)
@@ -210,7 +215,7 @@ int skas_batch_can_resume(struct mm_id *mm, const unsigned long *guest)
 	if (mm->queued && !resume_entry_usable)
 		return 0;
 	return !mm->fast && !mm->failed &&
-	       (mm->queued || bases_need_stub(guest)) &&
+	       (mm->queued || skas_bases_need_stub(guest)) &&
 	       guest[HOST_CS] == USER64_CS && guest[HOST_SS] == USER_DS &&
 	       !(guest[HOST_EFLAGS] & X86_EFLAGS_TF);
 }
@@ -235,7 +240,7 @@ void skas_batch_prepare_resume(struct mm_id *mm, const unsigned long *guest,
 	}
 	memcpy(d->resume_regs, guest, sizeof(d->resume_regs));
 	mm->resume_queued = mm->queued;
-	d->resume_bases = bases_need_stub(guest);
+	d->resume_bases = skas_bases_need_stub(guest);
 
 	memcpy(entry, guest, MAX_REG_NR * sizeof(long));
 	if (d->resume_bases)

@@ -140,6 +140,8 @@ int stub_wait_stop(int pid, int *status)
 {
 	int n;
 
+	if (pid <= 1)
+		return -ECHILD;	/* waitpid(0) would reap any child */
 	do {
 		n = waitpid(pid, status, __WALL);
 	} while (n < 0 && errno == EINTR);

@@ -20,6 +20,8 @@ void skas_batch_prepare_resume(struct mm_id *mm, const unsigned long *guest,
 			       unsigned long *entry);
 void skas_batch_resume_failed(struct mm_id *mm);
 void skas_batch_resumed(struct mm_id *mm);
+/* ... and a segment base PTRACE_SETREGS refuses, which only the stub sets */
+int skas_bases_need_stub(const unsigned long *guest);
 
 /* run.c: may a message a guest can cause be printed now? */
 int skas_report_allowed(void);

@@ -35,6 +35,7 @@
 /* Entry points, as offsets into the stub code page (see stub/stub_entry.S). */
 #define STUB_ENTRY_BATCH	0x00
 #define STUB_ENTRY_SEGV		0x20
+#define STUB_ENTRY_FAST_BASES	0x30	/* fast mode's first entry, see below */
 #define STUB_ENTRY_INIT		0x40
 #define STUB_ENTRY_RESUME	0x60
 
@@ -143,6 +144,17 @@
 #define STUB_RQ_BYTES		32	/* u8[256]: 0..255, sources of byte writes */
 #define STUB_RQ_BATCH		288	/* struct stub_batch_entry[] */
 #define STUB_HO_G_SEQ		8	/* struct stub_handoff's g_seq */
+/*
+ * ... and what STUB_ENTRY_FAST_BASES reads: a new fast-mode process whose
+ * fs or gs base PTRACE_SETREGS refuses (one above the host's TASK_SIZE_MAX
+ * that wrgsbase set before a fork) enters guest code there once, before
+ * guest code has run in it: it loads the two bases, then %rax, and jumps
+ * to the guest's %rip.
+ */
+#define STUB_HO_FS_BASE		40
+#define STUB_HO_GS_BASE		48
+#define STUB_HO_ENTRY_RAX	72
+#define STUB_HO_ENTRY_RIP	80
 #define STUB_RQ_BATCH_MAX	((STUB_PAGE_BYTES - STUB_RQ_BATCH) / STUB_ENTRY_BYTES)
 /*
  * Fast mode start-up: before data page 2 becomes signal stack, the kernel
@@ -242,6 +254,8 @@ struct stub_handoff {
 	unsigned int spin;		/* iterations to spin before sleeping */
 	unsigned short fs_sel;		/* its fs and gs selectors, likewise: */
 	unsigned short gs_sel;		/* per guest thread, as on x86 */
+	unsigned long entry_rax;	/* STUB_ENTRY_FAST_BASES: then %rax */
+	unsigned long entry_rip;	/* ... and on to here */
 };
 
 /*
@@ -277,6 +291,10 @@ _Static_assert(__builtin_offsetof(struct stub_request, n) == STUB_RQ_N &&
 	       __builtin_offsetof(struct stub_request, release) == STUB_RQ_RELEASE &&
 	       __builtin_offsetof(struct stub_request, release_seq) == STUB_RQ_RELEASE_SEQ &&
 	       __builtin_offsetof(struct stub_handoff, g_seq) == STUB_HO_G_SEQ &&
+	       __builtin_offsetof(struct stub_handoff, fs_base) == STUB_HO_FS_BASE &&
+	       __builtin_offsetof(struct stub_handoff, gs_base) == STUB_HO_GS_BASE &&
+	       __builtin_offsetof(struct stub_handoff, entry_rax) == STUB_HO_ENTRY_RAX &&
+	       __builtin_offsetof(struct stub_handoff, entry_rip) == STUB_HO_ENTRY_RIP &&
 	       __builtin_offsetof(struct stub_request, bytes) == STUB_RQ_BYTES &&
 	       __builtin_offsetof(struct stub_request, batch) == STUB_RQ_BATCH &&
 	       sizeof(struct stub_request) <= STUB_PAGE_BYTES,
