@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -247,12 +248,81 @@ static void test_vsyscall_listed(void)
 	      found[0] ? found : "no line");
 }
 
-int main(void)
+/*
+ * The mmap layout of x86-64: areas grow down from below the stack (a new
+ * one lies below the last), from a base that differs from one exec to
+ * the next (randomize_va_space).  UML had the legacy layout: bottom-up
+ * from 1 GiB, the same every time.
+ */
+static unsigned long mmap_base_of_exec(char *self)
 {
+	char buf[32] = "";
+	int fd[2], n;
+	pid_t pid;
+
+	if (pipe(fd))
+		return 0;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fd[1], 1);
+		execl(self, self, "--first-mmap", (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	n = read(fd[0], buf, sizeof(buf) - 1);
+	close(fd[0]);
+	waitpid(pid, NULL, 0);
+	buf[n > 0 ? n : 0] = 0;
+	return strtoul(buf, NULL, 16);
+}
+
+static void test_mmap_layout(char *self)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char *a = mmap(NULL, 4 * pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *b = mmap(NULL, 4 * pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned long first = mmap_base_of_exec(self);
+	unsigned long second = mmap_base_of_exec(self);
+	int local, randomized = 2;
+	FILE *f = fopen("/proc/sys/kernel/randomize_va_space", "r");
+
+	if (f) {
+		if (fscanf(f, "%d", &randomized) != 1)
+			randomized = 2;
+		fclose(f);
+	}
+	check(a != MAP_FAILED && b != MAP_FAILED && b < a && a < (char *)&local,
+	      "mmap areas grow down below the stack, as on x86-64 (%p, then %p; stack %p)",
+	      a, b, (void *)&local);
+	check(first && second && (randomized ? first != second : first == second),
+	      "the first mmap of two execs lies at %#lx and %#lx (randomize_va_space %d: %s)",
+	      first, second, randomized, randomized ? "must differ" : "must match");
+	munmap(a, 4 * pg);
+	munmap(b, 4 * pg);
+
+	/* MAP_32BIT: the second GiB, however much is mapped elsewhere */
+	a = mmap(NULL, 1UL << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	b = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	check(b != MAP_FAILED && (unsigned long)b >= 1UL << 30 &&
+	      (unsigned long)b + 4 * pg <= 2UL << 30,
+	      "MAP_32BIT gives an area in the second GiB, as on x86-64 (%p)", b);
+	munmap(a, 1UL << 30);
+	munmap(b, 4 * pg);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--first-mmap")) {
+		printf("%lx\n", (unsigned long)mmap(NULL, 4096, PROT_READ,
+						  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+		return 0;
+	}
 	test_faults();
 	test_file_mapping();
 	test_stack_growth();
 	test_big_mapping();
 	test_vsyscall_listed();
+	test_mmap_layout(argv[0]);
 	return check_summary("memory");
 }
